@@ -1,0 +1,1 @@
+"""Adapters (Telegram, Discord, console) and the composition root (`bots.cli`)."""

@@ -1,0 +1,86 @@
+"""The timeline draft, in the backend's short-key JSON.
+
+The documented keys are ``t`` (tracks), ``tt`` (track type), ``sg`` (segments), ``d`` (duration
+in ms) and ``m`` (metadata). The keys inside a segment are this engine's own::
+
+    {"t": [
+        {"tt": 0, "sg": [{"s": 0, "d": 15000, "src": "<cdn url>", "name": "photo.jpg",
+                          "kind": "image", "motion": "zoom_in"}]},
+        {"tt": 1, "sg": [{"s": 0, "d": 15000, "name": "Lo-fi", "gen": "lofi", "vol": 0.35}]},
+        {"tt": 7, "sg": [{"s": 0, "d": 3000, "text": "What is an AI image?", "role": "card",
+                          "sub": "..."},
+                         {"s": 3000, "d": 4000, "text": "...", "role": "caption"},
+                         {"s": 0, "d": 4000, "text": "Urban Dreams", "role": "title"}]}],
+     "d": 15000,
+     "m": {"title": "Urban Dreams", "width": 1920, "height": 1080, "aspect": "16:9"}}
+
+Text roles: ``title`` (large, upper third, over the picture), ``caption`` (lower third, boxed,
+wrapped), ``card`` (full frame: the picture dimmed behind a centred headline and optional ``sub``).
+Motions: ``zoom_in``, ``zoom_out``, ``pan_left``, ``pan_right``, ``none``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Literal, NotRequired, TypedDict
+
+ASPECTS: dict[str, tuple[int, int]] = {
+    "16:9": (1920, 1080),
+    "9:16": (1080, 1920),
+    "1:1": (1080, 1080),
+}
+
+Motion = Literal["zoom_in", "zoom_out", "pan_left", "pan_right", "none"]
+TextRole = Literal["title", "caption", "card"]
+
+
+class TrackType(IntEnum):
+    VIDEO = 0
+    AUDIO = 1
+    TEXT = 7
+
+
+class Segment(TypedDict):
+    s: int  # start, ms
+    d: int  # duration, ms
+    src: NotRequired[str]  # media URL (video track)
+    name: NotRequired[str]  # display name
+    kind: NotRequired[Literal["image", "video"]]
+    motion: NotRequired[Motion]
+    gen: NotRequired[str]  # procedural music preset (audio track)
+    vol: NotRequired[float]  # 0..1 (audio track)
+    text: NotRequired[str]  # text track
+    role: NotRequired[TextRole]
+    sub: NotRequired[str]  # second line of a card
+
+
+class Track(TypedDict):
+    tt: int
+    sg: list[Segment]
+
+
+class Meta(TypedDict, total=False):
+    title: str
+    width: int
+    height: int
+    aspect: str
+
+
+class Draft(TypedDict):
+    t: list[Track]
+    d: int
+    m: Meta
+
+
+def empty_draft(aspect: str = "16:9") -> Draft:
+    width, height = ASPECTS[aspect]
+    return {"t": [], "d": 0, "m": {"width": width, "height": height, "aspect": aspect}}
+
+
+def tracks_of(draft: Draft, kind: TrackType) -> list[Track]:
+    return [track for track in draft["t"] if track.get("tt") == kind]
+
+
+def is_exportable(draft: Draft) -> bool:
+    """The backend's rule: at least one track with a non-empty segment list."""
+    return any(track.get("sg") for track in draft.get("t", []))
