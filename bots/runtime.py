@@ -1,0 +1,101 @@
+"""The composition root: settings in, a running core (and its backend, Redis, workers) out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from redis.asyncio import Redis
+
+from bots.redis_server import redis_url_for
+from core.app import Core
+from core.jobs import JobLimits
+from core.nemo.client import default_timeout
+from core.ports import PlatformPorts
+from core.settings import Settings
+from engine.server import start_in_thread
+from engine.settings import EngineSettings
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    core: Core
+    redis_url: str
+    nemo_base_url: str
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    platforms: Mapping[str, PlatformPorts],
+    *,
+    engine_settings: EngineSettings | None = None,
+    try_local_redis: bool = False,
+    job_limits: JobLimits | None = None,
+) -> AsyncIterator[Runtime]:
+    """Everything the core needs, started in order and closed in reverse."""
+    with ExitStack() as stack:
+        redis_url = stack.enter_context(
+            redis_url_for(settings.redis_url, try_local=try_local_redis)
+        )
+        local = settings.nemo_api_base == "local"
+        if local:
+            engine = (engine_settings or EngineSettings()).model_copy(
+                update={"host": "127.0.0.1", "port": 0}
+            )
+            base_url = stack.enter_context(start_in_thread(engine)).base_url
+        else:
+            base_url = settings.nemo_api_base
+        redis = Redis.from_url(redis_url)
+        job_redis = Redis.from_url(redis_url)
+        timeout = default_timeout(settings.nemo_connect_timeout_s, settings.nemo_read_timeout_s)
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        try:
+            async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
+                core = Core(
+                    settings,
+                    redis=redis,
+                    job_redis=job_redis,
+                    http=http,
+                    nemo_base_url=base_url,
+                    platforms=platforms,
+                    job_limits=job_limits,
+                    task_links=not local,
+                )
+                yield Runtime(settings, core, redis_url, base_url)
+        finally:
+            await redis.aclose()
+            await job_redis.aclose()
+
+
+@asynccontextmanager
+async def running_worker(
+    core: Core, *, concurrency: int | None = None, grace_s: int = 25
+) -> AsyncIterator[None]:
+    """Run a saq worker for the core's jobs in this process until the block ends."""
+    worker = core.worker(concurrency=concurrency, grace_s=grace_s)
+    worker.SIGNALS = []  # the process owns its signals; stopping is this block's job
+    await core.job_queue.connect()
+    task = asyncio.create_task(worker.start())
+    try:
+        yield
+    finally:
+        await worker.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def wait_until_idle(core: Core, chat_key: str, poll_s: float = 0.2) -> None:
+    """Return once the chat has nothing queued, running or rendering."""
+    # The chat's state lives in Redis and may change in any process: poll it.
+    while not await core.queue.idle(chat_key):  # noqa: ASYNC110
+        await asyncio.sleep(poll_s)
+
+
+def default_work_dir(settings: Settings) -> Path:
+    return Path(settings.work_dir)

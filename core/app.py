@@ -1,0 +1,204 @@
+"""The core assembled: adapters call `submit`, workers run `worker()`.
+
+`Core` builds the object graph from the settings and the few things only the composition root
+can make (Redis clients, the HTTP client, the platforms' ports); it holds no chat state itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from redis.asyncio import Redis
+from saq import Worker
+from saq.queue.redis import RedisQueue
+
+from core.agent_stream import StreamLimits
+from core.backend import Backend
+from core.chat_queue import ChatQueue
+from core.chat_settings import ChatSettings
+from core.conversation import Conversation, ConversationConfig
+from core.delivery import Delivery
+from core.events import Stage
+from core.fit import ffmpeg_path
+from core.identity import Identities
+from core.intents import Intent, route
+from core.jobs import JobContext, JobLimits, SaqScheduler, build_worker
+from core.keys import SEEN_TTL_S, Keys
+from core.messages import Inbound
+from core.nemo.client import Attribution, NemoClient
+from core.notifier import Notifier
+from core.ports import PlatformPorts
+from core.problems import Reporter
+from core.render_jobs import RenderJobs, RenderTiming
+from core.sessions import Sessions
+from core.settings import Settings
+from core.texts import language_of, text
+from core.turns import TurnConfig, Turns
+from core.work import Work
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    duplicate: bool = False
+    ahead: int = 0
+    intent: Intent | None = None
+
+
+class Core:
+    """The product: conversation flow, sessions, durable jobs and the backend client."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        redis: Redis,
+        job_redis: Redis,
+        http: httpx.AsyncClient,
+        nemo_base_url: str,
+        platforms: Mapping[str, PlatformPorts],
+        job_limits: JobLimits | None = None,
+        task_links: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.redis_prefix)
+        self.job_limits = job_limits or JobLimits(heartbeat_s=settings.job_heartbeat_s)
+        self.redis = redis
+        self.job_queue = RedisQueue(job_redis, name=self.keys.queue_name())
+        self.platforms = platforms
+        attribution = Attribution(settings.nemo_skill_version, settings.nemo_skill_platform)
+        client = NemoClient(
+            http, nemo_base_url, attribution, rate_limit_wait_s=settings.rate_limit_wait_s
+        )
+        operator = settings.nemo_token.get_secret_value() if settings.nemo_token else None
+        self.backend = Backend(
+            client,
+            Identities(redis, self.keys, client, operator),
+            Sessions(redis, self.keys, client),
+        )
+        self.queue = ChatQueue(redis, self.keys, settings.lease_s)
+        self.scheduler = SaqScheduler(self.job_queue, self.job_limits)
+        self.notifier = Notifier(platforms)
+        self.chat_settings = ChatSettings(redis, self.keys)
+        max_upload = settings.max_upload_mb << 20
+        register_url = f"{settings.nemo_web_base}/"
+        self.reporter = Reporter(
+            self.backend.identities,
+            self.notifier,
+            register_url=register_url,
+            max_upload_bytes=max_upload,
+        )
+        delivery = Delivery(
+            self.backend,
+            self.notifier,
+            Path(settings.work_dir),
+            ffmpeg_path(settings.ffmpeg_binary),
+            attribution,
+            settings.nemo_web_base if task_links else "",
+        )
+        self.renders = RenderJobs(
+            redis,
+            self.keys,
+            self.queue,
+            self.backend,
+            self.notifier,
+            delivery,
+            self.scheduler,
+            self.reporter,
+            RenderTiming(
+                settings.render_poll_min_s, settings.render_poll_max_s, settings.render_deadline_s
+            ),
+        )
+        conversation = Conversation(
+            self.backend,
+            self.notifier,
+            platforms,
+            self.chat_settings,
+            self.renders,
+            self.reporter,
+            ConversationConfig(
+                default_prompt=settings.default_prompt,
+                max_upload_bytes=max_upload,
+                register_url=register_url,
+                stream=StreamLimits(
+                    max_s=settings.sse_max_s, still_working_s=settings.still_working_s
+                ),
+                settle_poll_s=settings.settle_poll_s,
+            ),
+        )
+        self.turns = Turns(
+            self.queue,
+            conversation,
+            self.renders,
+            self.notifier,
+            self.reporter,
+            self.chat_settings,
+            self.scheduler,
+            TurnConfig(default_language=settings.default_language),
+        )
+
+    def classify(self, inbound: Inbound) -> Intent:
+        return route(
+            inbound.text, has_attachments=bool(inbound.attachments), command=inbound.command
+        )
+
+    async def submit(self, inbound: Inbound) -> Submitted:
+        """Record a message once and queue it for its chat; answer a cancel at once."""
+        intent = self.classify(inbound)
+        language = language_of(inbound.language, self.settings.default_language)
+        work = Work(inbound, intent, language=language, progress_ref=inbound.progress_ref)
+        chat_key = inbound.chat.key
+        if intent is Intent.CANCEL:
+            return await self._cancel(work)
+        token = secrets.token_hex(8)
+        pushed = await self.queue.push(chat_key, inbound.message_id, work.to_json(), token)
+        if pushed.duplicate:
+            return Submitted(duplicate=True, intent=intent)
+        if pushed.turn_token:
+            await self.scheduler.start_turn(chat_key, pushed.turn_token)
+        elif pushed.ahead > 0:
+            await self.notifier.progress(
+                work, Stage.QUEUED, queue_position=pushed.ahead, ahead=pushed.ahead
+            )
+            if work.progress_ref and work.progress_ref != inbound.progress_ref:
+                await self.queue.remember_progress_ref(
+                    chat_key, inbound.message_id, work.progress_ref
+                )
+        return Submitted(ahead=pushed.ahead, intent=intent)
+
+    async def _cancel(self, work: Work) -> Submitted:
+        seen = self.keys.seen(work.chat_key, work.message_id)
+        if not await self.redis.set(seen, "1", nx=True, ex=SEEN_TTL_S):
+            return Submitted(duplicate=True, intent=Intent.CANCEL)
+        chosen = await self.chat_settings.language(work.chat_key)
+        work.language = chosen or work.language
+        current = await self.queue.request_cancel(work.chat_key)
+        key = "reply.cancelled" if current else "reply.nothing_to_cancel"
+        await self.notifier.reply(work, text(key, work.language))
+        return Submitted(intent=Intent.CANCEL)
+
+    async def restart_stranded_chats(self) -> int:
+        """Start a turn for chats with messages but no lease (a lost enqueue); how many."""
+        started = 0
+        for chat_key in await self.queue.active_chats():
+            token = secrets.token_hex(8)
+            if await self.queue.claim_if_stranded(chat_key, token):
+                log.warning("restarting a stranded chat", extra={"chat": chat_key})
+                await self.scheduler.start_turn(chat_key, token)
+                started += 1
+        return started
+
+    def worker(self, *, concurrency: int | None = None, grace_s: int = 25) -> Worker[JobContext]:
+        """A saq worker for the core's jobs; `grace_s` is how long a stop waits for jobs."""
+        return build_worker(
+            self,
+            self.job_queue,
+            concurrency=concurrency or self.settings.worker_concurrency,
+            grace_s=grace_s,
+        )

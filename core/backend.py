@@ -1,0 +1,123 @@
+"""Calls to the backend on behalf of a chat, with the recovery each result code asks for, once.
+
+1001 -> a new token (same client id), 1002 -> a new session, HTTP 400 -> a new client id,
+HTTP 429 -> wait (Retry-After, else 30 s) and retry. Each recovery runs at most once per call, so
+a backend that keeps answering the same code ends in that error, never in a loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from core.errors import (
+    AnonymousTokenRefused,
+    MissingClientId,
+    RateLimited,
+    SessionNotFound,
+    TokenInvalid,
+)
+from core.identity import Credentials, Identities
+from core.nemo.client import NemoClient
+from core.nemo.models import NemoSession
+from core.sessions import Sessions
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one backend call needs: credentials and, for session calls, the session."""
+
+    credentials: Credentials
+    session: NemoSession | None = field(default=None)
+
+    @property
+    def token(self) -> str:
+        return self.credentials.token
+
+    @property
+    def session_id(self) -> str:
+        if self.session is None:
+            raise RuntimeError("this call was made without a session")
+        return self.session.session_id
+
+
+Operation = Callable[[Access], Awaitable[T]]
+
+
+class Backend:
+    """The NemoClient plus each chat's identity and session, and the documented recoveries."""
+
+    def __init__(
+        self,
+        client: NemoClient,
+        identities: Identities,
+        sessions: Sessions,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.identities = identities
+        self.sessions = sessions
+        self._sleep = sleep
+
+    async def access(self, chat_key: str, language: str, *, with_session: bool = True) -> Access:
+        credentials = await self.identities.current(chat_key)
+        if not with_session:
+            return Access(credentials)
+        session = await self.sessions.current(chat_key, credentials, language)
+        return Access(credentials, session)
+
+    async def call(
+        self,
+        chat_key: str,
+        language: str,
+        operation: Operation[T],
+        *,
+        with_session: bool = True,
+        recover_session: bool = True,
+    ) -> T:
+        """Run `operation` with the chat's access; recover from each documented code once.
+
+        `recover_session=False` is for calls whose meaning depends on what the session holds
+        (an edit or an export of an uploaded photo): a new session would not hold it, so the
+        1002 is raised for the caller to start over.
+        """
+        recovered: set[str] = set()
+        while True:
+            try:
+                access = await self.access(chat_key, language, with_session=with_session)
+                return await operation(access)
+            except AnonymousTokenRefused:
+                raise
+            except TokenInvalid:
+                if "1001" in recovered:
+                    raise
+                recovered.add("1001")
+                credentials = await self.identities.current(chat_key)
+                await self.identities.renew(chat_key, credentials)
+            except SessionNotFound:
+                if "1002" in recovered or not with_session:
+                    raise
+                recovered.add("1002")
+                await self.sessions.drop(chat_key)
+                if not recover_session:
+                    raise
+            except MissingClientId:
+                if "400" in recovered or self.identities_are_operator:
+                    raise
+                recovered.add("400")
+                await self.identities.replace_client(chat_key)
+                await self.sessions.drop(chat_key)
+            except RateLimited as exc:
+                if "429" in recovered:
+                    raise
+                recovered.add("429")
+                await self._sleep(exc.retry_after_s)
+
+    @property
+    def identities_are_operator(self) -> bool:
+        return self.identities.operator

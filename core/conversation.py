@@ -1,0 +1,346 @@
+"""One message, from its intent to its answer. The routing table is data: `Conversation.handlers`.
+
+A handler returns True when the message is finished, or False when a render job now owns it (the
+render job hands the message back to the chat's turn when the video is delivered). Every step
+is recorded in the work record before the next one starts, so a worker that dies mid-way is
+resumed by another without repeating what cannot be repeated (an SSE message is never re-sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from core.agent_stream import Heard, StreamLimits, listen
+from core.backend import Access, Backend
+from core.chat_settings import LANGUAGES, ChatSettings
+from core.errors import (
+    ClipbridgeError,
+    FileTooLarge,
+    SessionNotFound,
+    StreamInterrupted,
+    WorkCancelled,
+)
+from core.events import Action, Button, Stage
+from core.gui_speak import GuiAction, translate
+from core.intents import Intent
+from core.nemo.multipart import MultipartFile
+from core.notifier import Notifier
+from core.ports import PlatformPorts
+from core.problems import Reporter
+from core.texts import text
+from core.timeline import is_exportable, summarise
+from core.work import Phase, Work
+
+
+class WorkContext(Protocol):
+    """What a running message may ask of the turn that runs it."""
+
+    async def checkpoint(self) -> None: ...  # persist the work record
+
+    async def tick(self) -> None: ...  # heartbeat; raises WorkCancelled when cancelled
+
+
+class RenderStarter(Protocol):
+    async def start(self, work: Work, draft: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConversationConfig:
+    default_prompt: str = "explain what an AI image is and how it was created"
+    max_upload_bytes: int = 200 << 20
+    register_url: str = "https://nemovideo.com/"
+    stream: StreamLimits = field(default_factory=StreamLimits)
+    settle_poll_s: float = 5.0
+    settle_max_s: float = 120.0
+    tell_after_s: float = 30.0
+
+
+Handler = Callable[[Work, WorkContext], Awaitable[bool]]
+
+
+class Conversation:
+    """Runs messages for any chat; holds no per-chat state of its own."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        notifier: Notifier,
+        platforms: Mapping[str, PlatformPorts],
+        chat_settings: ChatSettings,
+        renders: RenderStarter,
+        reporter: Reporter,
+        config: ConversationConfig,
+    ) -> None:
+        self._reporter = reporter
+        self._backend = backend
+        self._notifier = notifier
+        self._platforms = platforms
+        self._chat_settings = chat_settings
+        self._renders = renders
+        self._config = config
+        self.handlers: dict[Intent, Handler] = {
+            Intent.UPLOAD: self._quick_edit,
+            Intent.EDIT: self._edit,
+            Intent.EXPORT: self._export,
+            Intent.STATUS: self._status,
+            Intent.CREDITS: self._credits,
+            Intent.NEW: self._new_project,
+            Intent.HELP: self._help,
+            Intent.LANGUAGE: self._language,
+            Intent.CANCEL: self._nothing_to_cancel,
+        }
+
+    async def run(self, work: Work, ctx: WorkContext) -> bool:
+        """Run (or resume) one message; True when it is finished."""
+        try:
+            return await self.handlers[work.intent](work, ctx)
+        except WorkCancelled:
+            await self._notifier.progress(work, Stage.CANCELLED)
+            return True
+        except ClipbridgeError as exc:
+            await self.report(work, exc)
+            return True
+
+    async def report(self, work: Work, error: BaseException) -> None:
+        await self._reporter.report(work, error)
+
+    # -- the quick edit: upload, explain, export, deliver; one render per attachment ----------
+
+    async def _quick_edit(self, work: Work, ctx: WorkContext) -> bool:
+        if not work.inbound.attachments:
+            await self._notifier.reply(work, text("reply.send_a_file", work.language))
+            return True
+        while not work.done:
+            try:
+                if not await self._quick_edit_item(work, ctx):
+                    return False
+            except SessionNotFound:
+                if work.restarts >= 1:
+                    raise
+                work.restarts += 1  # the backend lost the session: start this item over
+                work.phase = Phase.START
+                await ctx.checkpoint()
+            except WorkCancelled:
+                raise
+            except ClipbridgeError as exc:
+                await self.report(work, exc)
+                work.advance()  # one attachment failing does not stop the others
+                await ctx.checkpoint()
+        return True
+
+    async def _quick_edit_item(self, work: Work, ctx: WorkContext) -> bool:
+        """Move the current attachment on; False when its render job owns it now."""
+        if work.phase is Phase.START:
+            await self._upload(work, ctx)
+        if work.phase is Phase.UPLOADED:
+            instruction = work.inbound.text.strip() or self._config.default_prompt
+            heard = await self._send(work, ctx, instruction)
+            translated = translate(heard.text)
+            if translated.text:
+                await self._notifier.reply(work, translated.text)
+        if work.phase is Phase.SENT:
+            await self._settle(work, ctx)  # resumed after a crash mid-stream
+        if work.phase is Phase.EDITED:
+            return await self._start_export(work, ctx)
+        if work.phase is Phase.RENDERING:
+            return False
+        if work.phase is Phase.DELIVERED:
+            work.advance()
+            await ctx.checkpoint()
+        return True
+
+    async def _upload(self, work: Work, ctx: WorkContext) -> None:
+        attachment = work.inbound.attachments[work.item]
+        if attachment.size is not None and attachment.size > self._config.max_upload_bytes:
+            raise FileTooLarge("the attachment is over the upload limit")
+        await self._notifier.progress(work, Stage.UPLOADING, name=attachment.filename)
+        source = self._platforms[work.inbound.chat.platform].source
+
+        async def upload(access: Access) -> None:
+            part = MultipartFile(
+                source.open(attachment),
+                filename=attachment.filename,
+                content_type=attachment.mime or "application/octet-stream",
+                size=attachment.size,
+            )
+            await self._backend.client.upload(access.token, access.session_id, part)
+
+        await self._backend.call(work.chat_key, self._session_language(work), upload)
+        work.phase = Phase.UPLOADED
+        await ctx.checkpoint()
+
+    # -- talking to the agent ------------------------------------------------------------------
+
+    async def _send(self, work: Work, ctx: WorkContext, message: str) -> Heard:
+        """Send one message over SSE, once; afterwards the phase is EDITED."""
+        work.phase = Phase.SENT
+        await ctx.checkpoint()
+        await self._notifier.progress(work, Stage.THINKING)
+
+        async def still_working() -> None:
+            await self._notifier.progress(work, Stage.THINKING, line=self._still_working(work))
+
+        async def stream(access: Access) -> Heard:
+            return await listen(
+                self._backend.client,
+                access.token,
+                access.session_id,
+                message,
+                self._config.stream,
+                on_still_working=still_working,
+                on_tick=ctx.tick,
+            )
+
+        try:
+            heard = await self._backend.call(
+                work.chat_key, self._session_language(work), stream, recover_session=False
+            )
+        except (StreamInterrupted, TimeoutError):
+            # The message reached the backend: never send it again; wait for its result.
+            await self._settle(work, ctx)
+            return Heard()
+        work.phase = Phase.EDITED
+        await ctx.checkpoint()
+        return heard
+
+    def _still_working(self, work: Work) -> str:
+        return text("stage.still_working", work.language)
+
+    async def _settle(self, work: Work, ctx: WorkContext) -> None:
+        """Poll the session state until the draft stops changing (or the time is up)."""
+        started = time.monotonic()
+        previous: str | None = None
+        told = False
+        while time.monotonic() - started < self._config.settle_max_s:
+            draft = await self._draft(work)
+            current = json.dumps(draft, sort_keys=True)
+            if current == previous and is_exportable(draft):
+                break
+            previous = current
+            if not told and time.monotonic() - started >= self._config.tell_after_s:
+                told = True
+                await self._notifier.progress(work, Stage.THINKING, line=self._still_working(work))
+            await ctx.tick()
+            await asyncio.sleep(self._config.settle_poll_s)
+        work.phase = Phase.EDITED
+        await ctx.checkpoint()
+
+    async def _draft(self, work: Work) -> dict[str, Any]:
+        async def state(access: Access) -> dict[str, Any]:
+            result = await self._backend.client.state(access.token, access.session_id)
+            return result.draft
+
+        return await self._backend.call(work.chat_key, self._session_language(work), state)
+
+    # -- text edits and control intents -------------------------------------------------------
+
+    async def _edit(self, work: Work, ctx: WorkContext) -> bool:
+        if work.phase is Phase.RENDERING:
+            return False
+        if work.phase is Phase.DELIVERED:
+            work.advance()
+            return True
+        if work.phase is Phase.START:
+            heard = await self._send(work, ctx, work.inbound.text)
+        else:
+            heard = Heard()
+            if work.phase is Phase.SENT:
+                await self._settle(work, ctx)
+        translated = translate(heard.text)
+        if GuiAction.EXPORT in translated.actions:
+            if translated.text:
+                await self._notifier.reply(work, translated.text)
+            return await self._start_export(work, ctx)
+        body = translated.text
+        if not body or GuiAction.SHOW_TIMELINE in translated.actions:
+            summary = summarise(await self._draft(work), work.language)
+            body = f"{body}\n\n{summary}".strip()
+        if GuiAction.SHOW_CREDITS in translated.actions:
+            body = f"{body}\n\n{await self._credits_line(work)}".strip()
+        await self._notifier.progress(work, Stage.DONE)
+        buttons = (
+            Button(Action.EXPORT, text("button.export", work.language)),
+            Button(Action.NEW, text("button.new", work.language)),
+        )
+        await self._notifier.reply(
+            work, text("reply.offer_export", work.language, text=body), buttons
+        )
+        return True
+
+    async def _export(self, work: Work, ctx: WorkContext) -> bool:
+        if work.phase is Phase.RENDERING:
+            return False
+        if work.phase is Phase.DELIVERED:
+            work.advance()
+            return True
+        return await self._start_export(work, ctx)
+
+    async def _start_export(self, work: Work, ctx: WorkContext) -> bool:
+        draft = await self._draft(work)
+        if not is_exportable(draft):
+            await self._notifier.progress(work, Stage.DONE)
+            await self._notifier.reply(work, text("reply.nothing_to_export", work.language))
+            work.done = True
+            return True
+        await self._notifier.progress(work, Stage.RENDERING, percent=0)
+        await self._renders.start(work, draft)
+        await ctx.checkpoint()
+        return False
+
+    async def _status(self, work: Work, ctx: WorkContext) -> bool:
+        draft = await self._draft(work)
+        body = summarise(draft, work.language)
+        if not is_exportable(draft):
+            body = text("reply.empty_timeline", work.language)
+        await self._notifier.reply(work, body)
+        return True
+
+    async def _credits(self, work: Work, ctx: WorkContext) -> bool:
+        await self._notifier.reply(work, await self._credits_line(work))
+        return True
+
+    async def _credits_line(self, work: Work) -> str:
+        async def balance(access: Access) -> str:
+            credits = await self._backend.client.credits(access.token)
+            return text(
+                "reply.credits",
+                work.language,
+                available=credits.available,
+                frozen=credits.frozen,
+                total=credits.total,
+            )
+
+        return await self._backend.call(
+            work.chat_key, self._session_language(work), balance, with_session=False
+        )
+
+    async def _new_project(self, work: Work, ctx: WorkContext) -> bool:
+        await self._backend.sessions.drop(work.chat_key)
+        await self._notifier.reply(work, text("reply.new_session", work.language))
+        return True
+
+    async def _help(self, work: Work, ctx: WorkContext) -> bool:
+        await self._notifier.reply(work, text("help", work.language))
+        return True
+
+    async def _language(self, work: Work, ctx: WorkContext) -> bool:
+        wanted = work.inbound.text.strip().lower()[:2]
+        if wanted not in LANGUAGES:
+            await self._notifier.reply(work, text("reply.language_usage", work.language))
+            return True
+        await self._chat_settings.set_language(work.chat_key, wanted)
+        work.language = wanted
+        await self._notifier.reply(work, text("reply.language_set", wanted))
+        return True
+
+    async def _nothing_to_cancel(self, work: Work, ctx: WorkContext) -> bool:
+        await self._notifier.reply(work, text("reply.nothing_to_cancel", work.language))
+        return True
+
+    def _session_language(self, work: Work) -> str:
+        return work.notes.get("session_language", work.language)

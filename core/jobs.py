@@ -1,0 +1,112 @@
+"""The core's durable jobs on saq: a chat's turn, an export step, and the janitor.
+
+saq gives durability (a job whose worker dies is retried once its heartbeat goes stale), delays
+(scheduled polls) and retries; per-chat order is kept by `core.chat_queue`, not by saq. Job keys
+are unique per step, so saq's own de-duplication never swallows a wake-up.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from saq import CronJob, Queue, Worker
+from saq.types import Context, PartialTimersDict
+
+if TYPE_CHECKING:
+    from core.app import Core
+
+
+class JobContext(Context, total=False):
+    core: Core
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    turn_timeout_s: int = 20 * 60  # an SSE stream may run 15 minutes
+    step_timeout_s: int = 15 * 60  # a download and upload of a large video
+    heartbeat_s: int = 30  # a job silent this long is presumed dead and retried
+    retries: int = 20  # crash retries; a message that keeps failing is skipped by the turn
+    sweep_s: int = 10
+
+
+class SaqScheduler:
+    """`core.scheduler.Scheduler` over a saq queue."""
+
+    def __init__(self, queue: Queue, limits: JobLimits) -> None:
+        self._queue = queue
+        self._limits = limits
+
+    async def start_turn(self, chat_key: str, token: str, *, part: int = 0) -> None:
+        await self._queue.enqueue(
+            "run_turn",
+            key=f"turn:{token}:{part}",
+            timeout=self._limits.turn_timeout_s,
+            heartbeat=self._limits.heartbeat_s,
+            retries=self._limits.retries,
+            retry_delay=1.0,
+            chat_key=chat_key,
+            token=token,
+            part=part,
+        )
+
+    async def render_step(self, export_id: str, *, delay_s: float = 0.0, step: int = 0) -> None:
+        scheduled = math.ceil(time.time() + delay_s) if delay_s > 0 else 0
+        await self._queue.enqueue(
+            "render_step",
+            key=f"export:{export_id}:{step}",
+            scheduled=scheduled,
+            timeout=self._limits.step_timeout_s,
+            heartbeat=self._limits.heartbeat_s,
+            retries=self._limits.retries,
+            retry_delay=2.0,
+            export_id=export_id,
+        )
+
+
+def _heartbeat(ctx: JobContext, every_s: float) -> Callable[[], Awaitable[None]]:
+    """A throttled job.update(): saq's proof that the job's worker is alive."""
+    last = [time.monotonic()]
+
+    async def beat() -> None:
+        now = time.monotonic()
+        if now - last[0] >= every_s:
+            last[0] = now
+            await ctx["job"].update()
+
+    return beat
+
+
+async def run_turn(ctx: JobContext, *, chat_key: str, token: str, part: int = 0) -> None:
+    core = ctx["core"]
+    beat = _heartbeat(ctx, core.job_limits.heartbeat_s / 3)
+    await core.turns.run(chat_key, token, beat, part)
+
+
+async def render_step(ctx: JobContext, *, export_id: str) -> None:
+    core = ctx["core"]
+    await core.renders.step(export_id)
+
+
+async def janitor(ctx: JobContext) -> None:
+    core = ctx["core"]
+    await core.restart_stranded_chats()
+
+
+def build_worker(core: Core, queue: Queue, *, concurrency: int, grace_s: int) -> Worker[JobContext]:
+    worker: Worker[JobContext] = Worker(
+        queue,
+        functions=[run_turn, render_step],
+        cron_jobs=[CronJob(janitor, cron="* * * * *", timeout=60)],
+        concurrency=concurrency,
+        timers=PartialTimersDict(
+            sweep=core.job_limits.sweep_s, schedule=1, abort=1, worker_info=10
+        ),
+        shutdown_grace_period_s=grace_s,
+        dequeue_timeout=1.0,  # idle slots notice a stop within a second
+    )
+    worker.context["core"] = core
+    return worker

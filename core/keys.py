@@ -1,0 +1,72 @@
+"""Every Redis key clipbridge writes, with its TTL or owner, in one place.
+
+All keys start with the configured prefix. A key either has a TTL or an owner that deletes it:
+the chat lease is deleted by the turn that holds it when the inbox is empty; `doing` by the turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY = 24 * 3600
+
+SEEN_TTL_S = 2 * DAY  # idempotency: a platform redelivers within minutes, not days
+MESSAGE_TTL_S = 2 * DAY  # a message and its work record
+INBOX_TTL_S = 2 * DAY  # refreshed on every push
+IDENTITY_TTL_S = 90 * DAY  # an anonymous identity, refreshed on use: the client id is kept
+SESSION_TTL_S = 30 * DAY  # the backend ends idle sessions long before this (then 1002)
+RENDER_TTL_S = 2 * DAY  # a render job record
+SETTINGS_TTL_S = 365 * DAY  # per-chat settings, refreshed on change
+CANCEL_TTL_S = 2 * DAY
+THROTTLE_TTL_S = 60  # progress-edit throttling marks
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key names under one prefix (one per deployment, one per test)."""
+
+    prefix: str
+
+    # Keys one Lua script touches together share the chat's hash tag, for Redis Cluster.
+    def seen(self, chat_key: str, message_id: str) -> str:
+        return f"{self.prefix}:seen:{{{chat_key}}}:{message_id}"
+
+    def message(self, chat_key: str, message_id: str) -> str:
+        return f"{self.prefix}:msg:{{{chat_key}}}:{message_id}"
+
+    def progress_ref(self, chat_key: str, message_id: str) -> str:
+        return f"{self.prefix}:pref:{{{chat_key}}}:{message_id}"
+
+    def inbox(self, chat_key: str) -> str:
+        return f"{self.prefix}:inbox:{{{chat_key}}}"
+
+    def doing(self, chat_key: str) -> str:
+        return f"{self.prefix}:doing:{{{chat_key}}}"
+
+    def lease(self, chat_key: str) -> str:
+        return f"{self.prefix}:lease:{{{chat_key}}}"
+
+    def cancel(self, chat_key: str) -> str:
+        return f"{self.prefix}:cancel:{{{chat_key}}}"
+
+    def active_chats(self) -> str:
+        return f"{self.prefix}:chats:active"
+
+    def identity(self, owner: str) -> str:
+        return f"{self.prefix}:identity:{owner}"
+
+    def identity_lock(self, owner: str) -> str:
+        return f"{self.prefix}:identity-lock:{owner}"
+
+    def session(self, chat_key: str) -> str:
+        return f"{self.prefix}:session:{chat_key}"
+
+    def render(self, render_id: str) -> str:
+        return f"{self.prefix}:render:{render_id}"
+
+    def chat_settings(self, chat_key: str) -> str:
+        return f"{self.prefix}:settings:{chat_key}"
+
+    def queue_name(self) -> str:
+        """saq's queue name; saq prefixes its own keys with ``saq:<name>``."""
+        return f"{self.prefix}:jobs"

