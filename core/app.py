@@ -81,6 +81,7 @@ class Core:
             client,
             Identities(redis, self.keys, client, operator),
             Sessions(redis, self.keys, client),
+            max_wait_s=settings.rate_limit_wait_s,
         )
         self.queue = ChatQueue(redis, self.keys, settings.lease_s)
         self.scheduler = SaqScheduler(self.job_queue, self.job_limits)

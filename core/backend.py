@@ -1,8 +1,9 @@
 """Calls to the backend on behalf of a chat, with the recovery each result code asks for, once.
 
 1001 -> a new token (same client id), 1002 -> a new session, HTTP 400 -> a new client id,
-HTTP 429 -> wait (Retry-After, else 30 s) and retry. Each recovery runs at most once per call, so
-a backend that keeps answering the same code ends in that error, never in a loop.
+HTTP 429 -> wait (Retry-After, at most `max_wait_s`, 30 s by default) and retry. Each recovery
+runs at most once per call, so a backend that keeps answering the same code ends in that error,
+never in a loop.
 """
 
 from __future__ import annotations
@@ -58,7 +59,9 @@ class Backend:
         sessions: Sessions,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_wait_s: float = 30.0,
     ) -> None:
+        self._max_wait_s = max_wait_s
         self.client = client
         self.identities = identities
         self.sessions = sessions
@@ -116,7 +119,7 @@ class Backend:
                 if "429" in recovered:
                     raise
                 recovered.add("429")
-                await self._sleep(exc.retry_after_s)
+                await self._sleep(min(exc.retry_after_s, self._max_wait_s))
 
     @property
     def identities_are_operator(self) -> bool:

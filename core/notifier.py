@@ -69,8 +69,15 @@ class Notifier:
             return
         if ref:
             work.progress_ref = ref
+        work.notes["progress"] = stage.value
         if update.finished:
             self._last.pop(work.message_id, None)
+
+    async def close(self, work: Work) -> None:
+        """A finished work whose progress message still says it is running is marked done."""
+        shown = work.notes.get("progress")
+        if work.progress_ref and shown not in (Stage.DONE, Stage.FAILED, Stage.CANCELLED):
+            await self.progress(work, Stage.DONE)
 
     async def reply(self, work: Work, body: str, buttons: tuple[Button, ...] = ()) -> None:
         try:

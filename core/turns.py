@@ -129,7 +129,10 @@ class Turns:
             return True
         await context.checkpoint()
         try:
-            return await self._conversation.run(work, context)
+            finished = await self._conversation.run(work, context)
+            if finished:
+                await self._notifier.close(work)
+            return finished
         except LeaseLost:
             log.warning(
                 "lease lost; another worker resumes the chat", extra={"chat": work.chat_key}

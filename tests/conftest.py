@@ -1,8 +1,11 @@
-"""Fixtures shared by every test: a real Redis with a key prefix per test."""
+"""Fixtures shared by every test: a real Redis with a key prefix per test, the local engine, and
+a scan of every log line and chat event of the session for secrets."""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -10,6 +13,36 @@ import pytest
 from redis.asyncio import Redis
 
 from bots.redis_server import redis_url_for
+from tests.fixtures.core import EVENT_LOG
+
+pytest_plugins = ["tests.fixtures.engine"]
+
+# Anything shaped like a token the suite's backends or platforms hand out.
+SECRET_SHAPES = re.compile(r"nmv_usr_\w+|nmv_reg_\w+|\d{6,12}:[A-Za-z0-9_-]{30,}|Bearer \S+")
+LOG_LINES: list[str] = []
+
+
+class _Collector(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        line = record.getMessage()
+        if record.exc_info:
+            line += "\n" + logging.Formatter().formatException(record.exc_info)
+        LOG_LINES.append(line)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(_Collector(level=logging.DEBUG))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No token in any captured log line or chat event of the whole run."""
+    leaks = [line for line in LOG_LINES + EVENT_LOG if SECRET_SHAPES.search(line)]
+    if leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"SECRET SCAN: {len(leaks)} lines carry a token, e.g.:")
+            reporter.write_line(leaks[0][:300])
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,69 @@
+"""The timeline summary: the documented format, and no exception for anything odd."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.timeline import canvas_and_duration, is_exportable, summarise
+
+DRAFT: dict[str, Any] = {
+    "t": [
+        {"tt": 0, "sg": [{"s": 0, "d": 10000, "name": "city timelapse"}]},
+        {"tt": 1, "sg": [{"s": 0, "d": 10000, "name": "Lo-fi", "vol": 0.35}]},
+        {"tt": 7, "sg": [{"s": 0, "d": 3000, "text": "Urban Dreams", "role": "title"}]},
+    ],
+    "d": 10000,
+    "m": {"width": 1080, "height": 1920},
+}
+
+
+def test_the_documented_example() -> None:
+    assert summarise(DRAFT) == (
+        "Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) "
+        '3. Title: "Urban Dreams" (0-3s)'
+    )
+
+
+def test_chinese_labels() -> None:
+    assert summarise(DRAFT, "zh").startswith("时间线（3 条轨道）： 1. 视频: city timelapse")
+
+
+def test_captions_are_counted_and_long_names_cut() -> None:
+    draft = {
+        "t": [
+            {"tt": 0, "sg": [{"s": 0, "d": 1500, "name": "x" * 80}]},
+            {"tt": 7, "sg": [{"s": 0, "d": 1000, "text": "a"}, {"s": 1000, "d": 500, "text": "b"}]},
+        ]
+    }
+    summary = summarise(draft)
+    assert "x" * 39 + "…" in summary and "x" * 41 not in summary
+    assert "Text: 2 captions (0-1.5s)" in summary
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        None,
+        {},
+        {"t": None},
+        {"t": "tracks"},
+        {"t": [None, 3, {"tt": "x", "sg": "no"}]},
+        {"t": [{"tt": 0, "sg": [{"s": "a", "d": None}]}]},
+        {"t": [{"tt": 1, "sg": [{"vol": True}]}]},
+    ],
+)
+def test_odd_drafts_never_raise(draft: Any) -> None:
+    assert summarise(draft).startswith("Timeline")
+
+
+def test_exportable_needs_a_track_with_segments() -> None:
+    assert is_exportable(DRAFT)
+    assert not is_exportable({"t": [{"tt": 0, "sg": []}]})
+    assert not is_exportable({"t": "x"})
+
+
+def test_canvas_and_duration_from_the_draft() -> None:
+    assert canvas_and_duration(DRAFT) == (1080, 1920, 10.0)
+    assert canvas_and_duration({}) == (1920, 1080, 0.0)
