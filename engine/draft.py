@@ -47,6 +47,7 @@ class Segment(TypedDict):
     name: NotRequired[str]  # display name
     kind: NotRequired[Literal["image", "video"]]
     motion: NotRequired[Motion]
+    fit: NotRequired[Literal["cover", "contain"]]  # cover (default) crops; contain letterboxes
     gen: NotRequired[str]  # procedural music preset (audio track)
     vol: NotRequired[float]  # 0..1 (audio track)
     text: NotRequired[str]  # text track

@@ -1,0 +1,159 @@
+"""A worker SIGKILLed mid-way: another worker finishes the job, and the video arrives once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bots.runtime import wait_until_idle
+from tests.fixtures.core import RecordingSink, message, running_core, settings_for
+from tests.fixtures.engine import EngineAdmin, EngineFactory
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def events_in(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+async def eventually(condition: Callable[[], bool], within_s: float, what: str) -> None:
+    """Poll a condition held by another process until it is true or the time is up."""
+    deadline = time.monotonic() + within_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+@contextmanager
+def worker_process(events: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.core.worker_main", str(events)],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def worker_env(redis_url: str, key_prefix: str, engine_url: str, work: Path) -> dict[str, str]:
+    return {
+        "REDIS_URL": redis_url,
+        "REDIS_PREFIX": key_prefix,
+        "NEMO_API_BASE": engine_url,
+        "WORK_DIR": str(work),
+        "RENDER_POLL_MIN_S": "1",
+        "RENDER_POLL_MAX_S": "2",
+        "SETTLE_POLL_S": "0.3",
+        "LOG_FORMAT": "text",
+    }
+
+
+def stages(path: Path) -> list[str]:
+    return [str(e.get("stage")) for e in events_in(path) if e["type"] == "progress"]
+
+
+async def crash_and_recover(
+    *,
+    tmp_path: Path,
+    redis_url: str,
+    key_prefix: str,
+    engine_url: str,
+    photo: Path,
+    kill_at_stage: str,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    first, second = tmp_path / "w1.jsonl", tmp_path / "w2.jsonl"
+    env = worker_env(redis_url, key_prefix, engine_url, tmp_path / "work")
+    ingress_sink = RecordingSink(tmp_path / "unused")
+    settings = settings_for(redis_url, key_prefix, engine_url, tmp_path / "work")
+    async with running_core(settings, ingress_sink, worker=False) as ingress:
+        with worker_process(first, env) as doomed:
+            await eventually(lambda: bool(events_in(first)), 60, "the first worker")
+            await ingress.core.submit(message("c1", files=(photo,)))
+            await eventually(lambda: kill_at_stage in stages(first), 60, kill_at_stage)
+            doomed.send_signal(signal.SIGKILL)
+            doomed.wait()
+        with worker_process(second, env):
+            await eventually(
+                lambda: any(e["type"] in ("video", "problem") for e in events_in(second)),
+                90,
+                "the second worker to finish the job",
+            )
+            # The chat must end up holding nothing, so no late second delivery can follow.
+            await wait_until_idle(ingress.core, "test:c1")
+    return events_in(first), events_in(second)
+
+
+def outcome(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["type"] == kind]
+
+
+async def test_a_worker_killed_during_the_sse_stream(
+    redis: Redis,
+    redis_url: str,
+    key_prefix: str,
+    make_engine: EngineFactory,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(think_s=3.0, heartbeat_s=0.2)
+    first, second = await crash_and_recover(
+        tmp_path=tmp_path,
+        redis_url=redis_url,
+        key_prefix=key_prefix,
+        engine_url=engine.base_url,
+        photo=photo,
+        kill_at_stage="thinking",
+    )
+    videos = outcome(first, "video") + outcome(second, "video")
+    assert len(videos) == 1, (first, second)
+    assert not outcome(first + second, "problem")
+    stats = await EngineAdmin(engine.base_url).stats()
+    assert stats.call_count("sse") == 1, "the message was never sent twice"
+    assert stats.call_count("upload") == 1
+
+
+async def test_a_worker_killed_while_polling_the_render(
+    redis: Redis,
+    redis_url: str,
+    key_prefix: str,
+    make_engine: EngineFactory,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(default_duration_s=20.0, fps=30, x264_preset="veryfast")
+    first, second = await crash_and_recover(
+        tmp_path=tmp_path,
+        redis_url=redis_url,
+        key_prefix=key_prefix,
+        engine_url=engine.base_url,
+        photo=photo,
+        kill_at_stage="rendering",
+    )
+    videos = outcome(first, "video") + outcome(second, "video")
+    assert len(videos) == 1, (first, second)
+    assert outcome(second, "video"), "the second worker delivered it"
+    stats = await EngineAdmin(engine.base_url).stats()
+    assert stats.events.get("renders_started", 0) == 1, stats

@@ -1,0 +1,165 @@
+"""Every result code and fault mode of the backend: the user reads the right message (or the
+documented recovery makes it invisible), and the chat goes on afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from core.keys import Keys
+from core.store import as_str
+from tests.fixtures.core import RecordingSink, message, running_core, settings_for
+from tests.fixtures.engine import EngineAdmin, EngineFactory, FaultEndpoint, FaultMode
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: FaultEndpoint
+    mode: FaultMode
+    outcome: str  # "video" when recovered, else the problem code the user gets
+    times: int = 1
+    after_events: int = 0
+
+
+CASES = [
+    Case("token", "http_429", "anonymous_refused"),
+    Case("session", "1001", "video"),
+    Case("upload", "1002", "video"),
+    Case("sse", "1002", "video"),  # the item starts over in a new session
+    Case("upload", "4001", "4001"),
+    Case("upload", "4002", "4002"),
+    Case("sse", "2001", "2001"),
+    Case("render_submit", "http_402", "http_402"),
+    Case("render_submit", "http_403", "http_403"),
+    Case("upload", "http_429", "video"),  # waited out once
+    Case("upload", "http_429", "http_429", times=2),  # never in a loop
+    Case("upload", "http_500", "backend_unavailable"),
+    Case("upload", "http_503", "backend_unavailable"),
+    Case("session", "http_400", "video"),  # a new client id
+    Case("session", "http_400", "http_400", times=2),
+    Case("sse", "cut_sse", "video", after_events=1),
+    Case("sse", "malformed", "video"),
+    Case("sse", "reset", "backend_unavailable"),
+    Case("state", "malformed", "backend_unavailable"),
+    Case("render_poll", "http_503", "video", times=2),  # polling carries on
+    Case("render_poll", "1001", "video"),
+    Case("files", "http_500", "video"),  # the documented download fallback
+]
+
+
+def ended(sink: RecordingSink) -> bool:
+    return bool(sink.of("video") or sink.of("problem"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.endpoint}-{c.mode}-x{c.times}")
+async def test_fault_gives_the_documented_outcome_and_the_chat_goes_on(
+    case: Case,
+    redis: Redis,
+    redis_url: str,
+    key_prefix: str,
+    make_engine: EngineFactory,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    engine = make_engine()
+    admin = EngineAdmin(engine.base_url)
+    sink = RecordingSink(tmp_path / "kept")
+    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
+    async with running_core(settings, sink) as runtime:
+        await admin.arm(
+            case.endpoint, case.mode, times=case.times, after_events=case.after_events, stall_s=1.0
+        )
+        await runtime.core.submit(message("c1", files=(photo,)))
+        await sink.wait_for(ended, 60)
+        await admin.clear_faults()
+        await runtime.core.submit(message("c1", "status"))
+        await sink.wait_for(lambda s: bool(s.of("reply")), 30)
+
+    if case.outcome == "video":
+        assert not sink.of("problem"), sink.summary()
+        assert len(sink.of("video")) == 1
+    else:
+        assert not sink.of("video")
+        (problem,) = sink.of("problem")
+        assert problem.code == case.outcome, sink.summary()
+        assert "{" not in problem.text and "nmv_" not in problem.text
+    assert sink.of("reply")[-1].text.startswith(("Timeline", "The timeline is empty"))
+
+
+async def test_out_of_credits_links_the_chats_own_identity(
+    redis: Redis,
+    redis_url: str,
+    key_prefix: str,
+    make_engine: EngineFactory,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(anonymous_credits=5, edit_cost=5)
+    sink = RecordingSink(tmp_path / "kept")
+    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
+    async with running_core(settings, sink) as runtime:
+        await runtime.core.submit(message("c1", files=(photo,)))
+        await runtime.core.submit(message("c1", "make it 9:16"))
+        await sink.wait_for(lambda s: bool(s.of("problem")), 60)
+
+    client_id = as_str(await redis.hget(Keys(key_prefix).identity("test:c1"), "client_id"))
+    (problem,) = sink.of("problem")
+    assert problem.code == "2001"
+    assert f"https://nemovideo.com/?bind={client_id}" in problem.text
+    assert len(sink.of("video")) == 1
+
+
+async def test_an_expired_token_is_renewed_for_the_same_client_id(
+    redis: Redis,
+    redis_url: str,
+    key_prefix: str,
+    make_engine: EngineFactory,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    engine = make_engine()
+    admin = EngineAdmin(engine.base_url)
+    sink = RecordingSink(tmp_path / "kept")
+    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
+    key = Keys(key_prefix).identity("test:c1")
+    async with running_core(settings, sink) as runtime:
+        await runtime.core.submit(message("c1", "credits"))
+        await sink.wait_for(lambda s: len(s.of("reply")) == 1)
+        before: dict[Any, Any] = await redis.hgetall(key)
+        await admin.advance_clock(8 * 24 * 3600)
+        await runtime.core.submit(message("c1", "credits"))
+        await sink.wait_for(lambda s: len(s.of("reply")) == 2)
+        after: dict[Any, Any] = await redis.hgetall(key)
+
+    assert not sink.of("problem"), sink.summary()
+    assert after[b"client_id"] == before[b"client_id"]
+    assert after[b"token"] != before[b"token"]
+
+
+async def test_a_render_that_never_finishes_is_given_up_at_the_deadline(
+    redis: Redis,
+    redis_url: str,
+    key_prefix: str,
+    make_engine: EngineFactory,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(default_duration_s=60.0, fps=30, x264_preset="medium")
+    sink = RecordingSink(tmp_path / "kept")
+    settings = settings_for(
+        redis_url, key_prefix, engine.base_url, tmp_path / "work", render_deadline_s=3.0
+    )
+    async with running_core(settings, sink) as runtime:
+        await runtime.core.submit(message("c1", files=(photo,)))
+        await sink.wait_for(ended, 60)
+        await runtime.core.submit(message("c1", "status"))
+        await sink.wait_for(lambda s: bool(s.of("reply")), 30)
+
+    (problem,) = sink.of("problem")
+    assert problem.code == "render_timeout"
+    assert "longer than it should" in problem.text
+    assert not sink.of("video")

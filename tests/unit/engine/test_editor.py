@@ -1,0 +1,227 @@
+"""The rule-based editor: each intent, in English and Chinese, on a draft in memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.draft import Draft, TrackType, empty_draft, is_exportable
+from engine.editor import EditLimits, EditOutcome, chance, edit
+from engine.sessions import Upload
+
+LIMITS = EditLimits(default_s=15, min_s=5, max_s=60)
+PHOTO = Upload(
+    filename="city.jpg",
+    file_type="image",
+    format="jpg",
+    cdn_url="http://engine/files/uploads/1/a.jpg",
+    path=Path("a.jpg"),
+    size=1000,
+    hash="h",
+    width=1920,
+    height=1080,
+    colours=["dark blue", "orange"],
+)
+
+
+def _explained() -> Draft:
+    draft = edit("explain", empty_draft(), None, [PHOTO], LIMITS).draft
+    assert draft is not None
+    return draft
+
+
+def _apply(message: str, draft: Draft | None = None) -> EditOutcome:
+    return edit(message, draft or _explained(), None, [PHOTO], LIMITS)
+
+
+def _texts(draft: Draft, role: str) -> list[str]:
+    return [
+        segment["text"]
+        for track in draft["t"]
+        if track["tt"] == TrackType.TEXT
+        for segment in track["sg"]
+        if segment.get("role") == role
+    ]
+
+
+def test_explain_builds_the_explainer_from_the_latest_upload() -> None:
+    outcome = edit("explain this", empty_draft(), None, [PHOTO], LIMITS)
+
+    draft = outcome.draft
+    assert draft is not None and is_exportable(draft)
+    assert [step.name for step in outcome.steps] == ["analyze_media", "build_explainer"]
+    assert draft["d"] == 15000
+    [picture] = draft["t"][0]["sg"]
+    assert picture["src"] == PHOTO.cdn_url and picture["motion"] == "zoom_in"
+    assert _texts(draft, "card")[0] == "What is an AI image?"
+    captions = _texts(draft, "caption")
+    assert len(captions) == 3
+    assert "1920×1080, landscape, mostly dark blue and orange" in captions[2]
+    assert "city.jpg" in outcome.reply
+
+
+def test_anything_not_understood_explains_once_there_is_an_upload() -> None:
+    outcome = edit("lorem ipsum", empty_draft(), None, [PHOTO], LIMITS)
+
+    assert outcome.draft is not None and is_exportable(outcome.draft)
+
+
+def test_without_an_upload_it_asks_for_a_photo() -> None:
+    outcome = edit("explain it please", empty_draft(), None, [], LIMITS)
+
+    assert outcome.draft is None and not outcome.steps
+    assert "photo" in outcome.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "aspect", "size"),
+    [
+        ("make it 9:16", "9:16", (1080, 1920)),
+        ("vertical please", "9:16", (1080, 1920)),
+        ("改成竖屏", "9:16", (1080, 1920)),
+        ("square", "1:1", (1080, 1080)),
+        ("back to 16:9", "16:9", (1920, 1080)),
+    ],
+)
+def test_aspect(message: str, aspect: str, size: tuple[int, int]) -> None:
+    start = _apply("make it 9:16" if aspect == "1:1" else "make it 1:1").draft
+
+    draft = _apply(message, start).draft
+
+    assert draft is not None
+    assert (draft["m"]["aspect"], draft["m"]["width"], draft["m"]["height"]) == (aspect, *size)
+
+
+def test_aspect_without_an_upload_changes_only_the_canvas() -> None:
+    outcome = edit("vertical", empty_draft(), None, [], LIMITS)
+
+    assert outcome.draft is not None and outcome.draft["m"]["aspect"] == "9:16"
+    assert outcome.draft["t"] == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        'add a title "Urban Dreams"',
+        "title: Urban Dreams",
+        "标题：Urban Dreams",
+        "标题「Urban Dreams」",
+    ],
+)
+def test_title(message: str) -> None:
+    draft = _apply(message).draft
+
+    assert draft is not None
+    assert _texts(draft, "title") == ["Urban Dreams"] and draft["m"]["title"] == "Urban Dreams"
+
+
+def test_a_title_that_mentions_seconds_does_not_change_the_duration() -> None:
+    draft = _apply('add a title "20 seconds of fame"').draft
+
+    assert draft is not None and draft["d"] == 15000
+    assert _texts(draft, "title") == ["20 seconds of fame"]
+
+
+def test_remove_title() -> None:
+    titled = _apply("title: Hello").draft
+
+    draft = _apply("remove the title", titled).draft
+
+    assert draft is not None and _texts(draft, "title") == [] and "title" not in draft["m"]
+
+
+@pytest.mark.parametrize(("message", "seconds"), [
+    ("make it 20 seconds", 20), ("30s", 30), ("改成 12 秒", 12), ("2 minutes", 60), ("1 sec", 5),
+])  # fmt: skip
+def test_duration_is_clamped_and_segments_follow(message: str, seconds: int) -> None:
+    draft = _apply(message).draft
+
+    assert draft is not None and draft["d"] == seconds * 1000
+    ends = [seg["s"] + seg["d"] for track in draft["t"] for seg in track["sg"]]
+    assert max(ends) == seconds * 1000
+
+
+def test_captions_off_on_and_text() -> None:
+    off = _apply("no captions").draft
+    assert off is not None and _texts(off, "caption") == []
+    on = _apply("captions on", off).draft
+    assert on is not None and len(_texts(on, "caption")) == 3
+    custom = _apply('caption "Made by a model"', on).draft
+    assert custom is not None and _texts(custom, "caption") == ["Made by a model"]
+    chinese = _apply("关闭字幕").draft
+    assert chinese is not None and _texts(chinese, "caption") == []
+
+
+def test_music_on_and_off() -> None:
+    with_music = _apply("add some lo-fi music").draft
+    assert with_music is not None
+    [audio] = [track for track in with_music["t"] if track["tt"] == TrackType.AUDIO]
+    assert audio["sg"][0]["gen"] == "lofi" and audio["sg"][0]["d"] == 15000
+
+    without = _apply("no music", with_music).draft
+    assert without is not None and all(track["tt"] != TrackType.AUDIO for track in without["t"])
+    assert _apply("去掉音乐", with_music).draft == without
+
+
+@pytest.mark.parametrize(
+    ("message", "preset"),
+    [("add music", "lofi"), ("calm ambient music", "ambient"), ("欢快的背景音乐", "upbeat")],
+)
+def test_music_styles_are_the_renderers_presets(message: str, preset: str) -> None:
+    outcome = _apply(message)
+
+    assert outcome.draft is not None
+    [audio] = [track for track in outcome.draft["t"] if track["tt"] == TrackType.AUDIO]
+    assert audio["sg"][0]["gen"] == preset
+    assert outcome.steps[-1].args == {"on": True, "preset": preset}
+
+
+def test_rebuilding_keeps_canvas_title_and_music() -> None:
+    edited = _apply('vertical, title "T", upbeat music').draft
+
+    rebuilt = _apply("explain again", edited).draft
+
+    assert rebuilt is not None and rebuilt["m"]["aspect"] == "9:16"
+    assert _texts(rebuilt, "title") == ["T"]
+    assert [seg["gen"] for t in rebuilt["t"] if t["tt"] == TrackType.AUDIO for seg in t["sg"]] == [
+        "upbeat"
+    ]
+
+
+def test_several_intents_in_one_message() -> None:
+    outcome = _apply('vertical, 10 seconds, title "A", add music')
+
+    assert [step.name for step in outcome.steps] == [
+        "set_title",
+        "set_aspect",
+        "set_duration",
+        "set_music",
+    ]
+    assert outcome.draft is not None and outcome.draft["d"] == 10000
+
+
+def test_undo_restores_the_previous_draft() -> None:
+    previous = _explained()
+
+    outcome = edit("undo", _apply("vertical").draft or previous, previous, [PHOTO], LIMITS)
+    nothing = edit("撤销", previous, None, [PHOTO], LIMITS)
+
+    assert outcome.undo and outcome.draft == previous
+    assert nothing.draft is None and not nothing.undo
+
+
+def test_replies_follow_the_language() -> None:
+    outcome = edit("解释一下这张图", empty_draft(), None, [PHOTO], LIMITS)
+
+    assert outcome.draft is not None
+    assert _texts(outcome.draft, "card")[0] == "什么是 AI 图像？"
+    assert "深蓝色" in _texts(outcome.draft, "caption")[2]
+
+
+def test_chance_is_fixed_by_seed_session_and_message() -> None:
+    rolls = [chance(7, "1", f"message {n}", "silent") for n in range(200)]
+
+    assert rolls == [chance(7, "1", f"message {n}", "silent") for n in range(200)]
+    assert rolls != [chance(8, "1", f"message {n}", "silent") for n in range(200)]
+    assert 0.2 < sum(roll < 0.3 for roll in rolls) / 200 < 0.4

@@ -1,0 +1,47 @@
+"""The fault board: which call an armed fault hits, and how many times."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.faults import Fault, FaultBoard
+
+
+def test_faults_are_consumed_in_order_and_any_matches_every_endpoint() -> None:
+    board = FaultBoard()
+    board.arm(Fault("credits", "1001", times=2))
+    board.arm(Fault("any", "http_503"))
+
+    hits = [board.take(name) for name in ("state", "credits", "credits", "credits", "credits")]
+
+    assert [fault.mode if fault else None for fault in hits] == [
+        "http_503",
+        "1001",
+        "1001",
+        None,
+        None,
+    ]
+    assert board.armed() == []
+
+
+def test_clear() -> None:
+    board = FaultBoard()
+    board.arm(Fault("sse", "cut_sse", after_events=3))
+
+    board.clear()
+
+    assert board.take("sse") is None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"endpoint": "nowhere", "mode": "1001"},
+        {"endpoint": "sse", "mode": "explode"},
+        {"endpoint": "sse", "mode": "stall", "times": 0},
+        {"endpoint": "sse", "mode": "stall", "stall_s": -1},
+    ],
+)
+def test_invalid_faults_are_refused(fields: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        Fault(**fields)  # type: ignore[arg-type]
