@@ -60,6 +60,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class _QuietStop(logging.Filter):
+    """saq warns at every stop that its idle upkeep loops outlived the grace period: noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "shutdown grace period" not in record.getMessage()
+
+
 def configure(level: str, fmt: str, secrets: Iterable[str] = ()) -> Redactor:
     """Install one handler on the root logger; returns the redactor (tests reuse it)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -74,4 +81,5 @@ def configure(level: str, fmt: str, secrets: Iterable[str] = ()) -> Redactor:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "saq", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("saq").addFilter(_QuietStop())
     return redactor

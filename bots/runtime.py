@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from bots.redis_server import redis_url_for
 from core.app import Core
@@ -27,6 +27,12 @@ class Runtime:
     core: Core
     redis_url: str
     nemo_base_url: str
+
+
+def redis_client(url: str, *, max_connections: int) -> Redis:
+    """A client whose pool waits for a free connection instead of failing when busy."""
+    pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=30)
+    return Redis(connection_pool=pool)
 
 
 @asynccontextmanager
@@ -51,8 +57,9 @@ async def open_runtime(
             base_url = stack.enter_context(start_in_thread(engine)).base_url
         else:
             base_url = settings.nemo_api_base
-        redis = Redis.from_url(redis_url)
-        job_redis = Redis.from_url(redis_url)
+        redis = redis_client(redis_url, max_connections=settings.worker_concurrency * 2 + 50)
+        # saq keeps one connection blocked in BLMOVE per worker slot, plus its own calls.
+        job_redis = redis_client(redis_url, max_connections=settings.worker_concurrency * 2 + 50)
         timeout = default_timeout(settings.nemo_connect_timeout_s, settings.nemo_read_timeout_s)
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
         try:
@@ -69,8 +76,8 @@ async def open_runtime(
                 )
                 yield Runtime(settings, core, redis_url, base_url)
         finally:
-            await redis.aclose()
-            await job_redis.aclose()
+            await redis.aclose(close_connection_pool=True)
+            await job_redis.aclose(close_connection_pool=True)
 
 
 @asynccontextmanager

@@ -139,7 +139,6 @@ class Core:
             self.renders,
             self.notifier,
             self.reporter,
-            self.chat_settings,
             self.scheduler,
             TurnConfig(default_language=settings.default_language),
         )

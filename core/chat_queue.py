@@ -30,7 +30,7 @@ return {ahead, ''}
 
 _NEXT = """
 local owner = redis.call('GET', KEYS[1])
-if owner and owner ~= ARGV[1] then return {'lost', '', '', ''} end
+if owner and owner ~= ARGV[1] then return {'lost', '', '', '', ''} end
 if ARGV[3] ~= '' then redis.call('LREM', KEYS[3], 0, ARGV[3]) end
 local kind = 'resume'
 local mid = redis.call('LINDEX', KEYS[3], 0)
@@ -40,13 +40,14 @@ if not mid then
 end
 if not mid then
   if owner then redis.call('DEL', KEYS[1]) end
-  return {'idle', '', '', ''}
+  return {'idle', '', '', '', ''}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 -- The message's keys share the chat's hash tag, so they live in this slot too.
 local work = redis.call('GET', ARGV[4] .. mid) or ''
 local ref = redis.call('GET', ARGV[5] .. mid) or ''
-return {kind, mid, work, ref}
+local language = redis.call('HGET', KEYS[4], 'language') or ''
+return {kind, mid, work, ref, language}
 """
 
 _EXTEND = """
@@ -84,6 +85,7 @@ class Next:
     message_id: str = ""
     work_json: str = ""  # empty when the record expired
     progress_ref: str = ""  # a queued notice posted at ingress, to be edited in place
+    language: str = ""  # the chat's chosen reply language, if any
 
 
 class ChatQueue:
@@ -131,13 +133,13 @@ class ChatQueue:
         """Finish `finished`, then resume the current message, take the next, or go idle."""
         prefixes = [self._keys.message(chat_key, ""), self._keys.progress_ref(chat_key, "")]
         result = await self._next(
-            keys=list(self._chat_keys(chat_key)),
+            keys=[*self._chat_keys(chat_key), self._keys.chat_settings(chat_key)],
             args=[token, self._lease_ms, finished or "", *prefixes],
         )
-        kind, message_id, work_json, ref = (as_str(item) for item in result)
+        kind, message_id, work_json, ref, language = (as_str(item) for item in result)
         if kind == "idle":
             await self._redis.srem(self._keys.active_chats(), chat_key)
-        return Next(kind, message_id, work_json, ref)  # type: ignore[arg-type]
+        return Next(kind, message_id, work_json, ref, language)  # type: ignore[arg-type]
 
     async def remember_progress_ref(self, chat_key: str, message_id: str, ref: str) -> None:
         """Keep the ref of a notice posted at ingress, for the worker to edit later."""

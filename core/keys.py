@@ -65,7 +65,7 @@ class Keys:
         return f"{self.prefix}:render:{render_id}"
 
     def chat_settings(self, chat_key: str) -> str:
-        return f"{self.prefix}:settings:{chat_key}"
+        return f"{self.prefix}:settings:{{{chat_key}}}"
 
     def queue_name(self) -> str:
         """saq's queue name; saq prefixes its own keys with ``saq:<name>``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -62,8 +62,35 @@ class Inbound:
     upload_limit_bytes: int | None = None
     received_at: float = field(default_factory=time.time)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "chat": {
+                "platform": self.chat.platform,
+                "chat_id": self.chat.chat_id,
+                "thread_id": self.chat.thread_id,
+            },
+            "sender": {
+                "id": self.sender.id,
+                "name": self.sender.name,
+                "is_admin": self.sender.is_admin,
+            },
+            "text": self.text,
+            "attachments": [
+                {"ref": a.ref, "filename": a.filename, "mime": a.mime, "size": a.size}
+                for a in self.attachments
+            ],
+            "command": self.command,
+            "language": self.language,
+            "is_group": self.is_group,
+            "reply_ref": self.reply_ref,
+            "progress_ref": self.progress_ref,
+            "upload_limit_bytes": self.upload_limit_bytes,
+            "received_at": self.received_at,
+        }
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Inbound:

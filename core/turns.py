@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.chat_queue import ChatQueue
-from core.chat_settings import ChatSettings
 from core.conversation import Conversation
 from core.errors import WorkCancelled
 from core.events import Problem
+from core.intents import Intent
 from core.notifier import Notifier
 from core.problems import Reporter
 from core.render_jobs import RenderJobs
@@ -29,6 +29,9 @@ from core.work import Phase, Work
 log = logging.getLogger(__name__)
 
 Heartbeat = Callable[[], Awaitable[None]]
+# Messages whose re-run after a crash costs something: their attempts are recorded first, so a
+# message that keeps killing workers is skipped. The others are cheap and safe to repeat.
+SIDE_EFFECTS = frozenset({Intent.UPLOAD, Intent.EDIT, Intent.EXPORT})
 
 
 class LeaseLost(Exception):
@@ -79,7 +82,6 @@ class Turns:
         renders: RenderJobs,
         notifier: Notifier,
         reporter: Reporter,
-        chat_settings: ChatSettings,
         scheduler: Scheduler,
         config: TurnConfig,
     ) -> None:
@@ -88,7 +90,6 @@ class Turns:
         self._renders = renders
         self._notifier = notifier
         self._reporter = reporter
-        self._chat_settings = chat_settings
         self._scheduler = scheduler
         self._config = config
 
@@ -108,6 +109,8 @@ class Turns:
             work = Work.from_json(step.work_json)
             if step.progress_ref and not work.progress_ref:
                 work.progress_ref = step.progress_ref
+            if not work.started_at:
+                self._begin(work, step.language)
             if not await self._run_message(work, token, heartbeat):
                 return  # a render job owns the message and will hand the chat back
 
@@ -116,8 +119,6 @@ class Turns:
             if await self._renders.adopt(work.render_id, token):
                 return False
             work.phase = Phase.DELIVERED  # the export ended before it could hand back
-        if not work.started_at:
-            await self._begin(work)
         work.notes["turn"] = token
         work.attempts += 1
         context = _Context(self._queue, work, token, heartbeat, self._config.tick_s)
@@ -127,7 +128,8 @@ class Turns:
                 work, Problem("gave_up", text("problem.gave_up", work.language))
             )
             return True
-        await context.checkpoint()
+        if work.intent in SIDE_EFFECTS:
+            await context.checkpoint()  # the attempt counts, should this worker die
         try:
             finished = await self._conversation.run(work, context)
             if finished:
@@ -143,9 +145,8 @@ class Turns:
             await self._reporter.report(work, exc)
             return True
 
-    async def _begin(self, work: Work) -> None:
-        chosen = await self._chat_settings.language(work.chat_key)
+    def _begin(self, work: Work, chosen_language: str) -> None:
         code = work.inbound.language or self._config.default_language
-        work.language = chosen or language_of(code, self._config.default_language)
+        work.language = chosen_language or language_of(code, self._config.default_language)
         work.notes["session_language"] = backend_language(code, self._config.default_language)
         work.started_at = time.time()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -69,7 +69,20 @@ class Work:
             self.done = True
 
     def to_json(self) -> str:
-        data = asdict(self)
+        data = {
+            "inbound": self.inbound.to_dict(),
+            "intent": self.intent.value,
+            "item": self.item,
+            "phase": self.phase.value,
+            "render_id": self.render_id,
+            "progress_ref": self.progress_ref,
+            "language": self.language,
+            "started_at": self.started_at,
+            "attempts": self.attempts,
+            "restarts": self.restarts,
+            "done": self.done,
+            "notes": self.notes,
+        }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
