@@ -314,10 +314,10 @@ async def memory(redis_url: str, backend: str, inflight: int) -> dict[str, float
         records = 0
         deadline = time.monotonic() + 600
         while records < inflight and time.monotonic() < deadline:
-            await asyncio.sleep(2)
+            await asyncio.sleep(10)
             peak = max(peak, rss_mib())
             records = 0
-            async for _ in core.redis.scan_iter(match=f"{core.keys.prefix}:render:*", count=2000):
+            async for _ in core.redis.scan_iter(match=f"{core.keys.prefix}:render:*", count=5000):
                 records += 1
         polled_from = transport.calls
         for _ in range(10):  # keep every export being polled for a while

@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--json", action="store_true", help="JSON lines in and out, for scripts")
     chat.add_argument("--out", type=Path, default=Path("out"), help="folder for the videos")
 
+    commands.add_parser("run", help="every configured adapter and the job workers")
     commands.add_parser("worker", help="run job workers only")
+    commands.add_parser("telegram", help="the Telegram ingress only (polling or webhook)")
 
     engine = commands.add_parser("engine", help="run the local NemoVideo-compatible engine")
     engine.add_argument("--host", default=None)
@@ -48,8 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"clipbridge: the settings are not valid:\n{exc}", file=sys.stderr)
         return 2
-    secrets = [settings.nemo_token.get_secret_value()] if settings.nemo_token else []
-    configure(settings.log_level, settings.log_format, secrets)
+    configure(settings.log_level, settings.log_format, settings.secrets())
     if args.command == "engine":
         from engine.server import serve
         from engine.settings import EngineSettings
@@ -63,9 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(console_app.demo(settings, args.photo, args.prompt, args.out))
     if args.command == "chat":
         return asyncio.run(console_app.chat(settings, json_lines=args.json, out_dir=args.out))
-    if args.command == "worker":
-        return asyncio.run(console_app.worker_only(settings))
-    return 2
+    from bots.roles import run_role
+
+    roles = {"run": (True, True), "worker": (False, True), "telegram": (True, False)}
+    ingress, workers = roles[args.command]
+    return asyncio.run(run_role(settings, ingress=ingress, workers=workers))
 
 
 if __name__ == "__main__":

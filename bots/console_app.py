@@ -6,7 +6,6 @@ import asyncio
 import json
 import mimetypes
 import shutil
-import signal
 import sys
 import tempfile
 import uuid
@@ -138,15 +137,4 @@ async def chat(settings: Settings, *, json_lines: bool, out_dir: Path) -> int:
                 continue
             await runtime.core.submit(parsed)
         await wait_until_idle(runtime.core, CHAT.key)
-    return 0
-
-
-async def worker_only(settings: Settings) -> int:
-    """Job workers only, until SIGTERM or SIGINT."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    async with open_runtime(settings, {}) as runtime, running_worker(runtime.core):
-        await stop.wait()
     return 0

@@ -70,7 +70,7 @@ async def open_runtime(
                     job_redis=job_redis,
                     http=http,
                     nemo_base_url=base_url,
-                    platforms=platforms,
+                    platforms=dict(platforms),
                     job_limits=job_limits,
                     task_links=not local,
                 )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from saq import Worker
 from saq.queue.redis import RedisQueue
 
 from core.agent_stream import StreamLimits
+from core.albums import Albums
 from core.backend import Backend
 from core.chat_queue import ChatQueue
 from core.chat_settings import ChatSettings
@@ -62,7 +62,7 @@ class Core:
         job_redis: Redis,
         http: httpx.AsyncClient,
         nemo_base_url: str,
-        platforms: Mapping[str, PlatformPorts],
+        platforms: dict[str, PlatformPorts],
         job_limits: JobLimits | None = None,
         task_links: bool = True,
     ) -> None:
@@ -71,7 +71,9 @@ class Core:
         self.job_limits = job_limits or JobLimits(heartbeat_s=settings.job_heartbeat_s)
         self.redis = redis
         self.job_queue = RedisQueue(job_redis, name=self.keys.queue_name())
+        # Shared with the notifier and the conversation: adapters may register after start-up.
         self.platforms = platforms
+        self.albums = Albums(redis, self.keys, quiet_s=settings.telegram_album_quiet_s)
         attribution = Attribution(settings.nemo_skill_version, settings.nemo_skill_platform)
         client = NemoClient(
             http, nemo_base_url, attribution, rate_limit_wait_s=settings.rate_limit_wait_s

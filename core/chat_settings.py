@@ -1,4 +1,5 @@
-"""Per-chat settings stored in Redis (language for now), changed from the chat itself."""
+"""Per-chat settings stored in Redis, changed from the chat itself: the reply language, and who
+may export or reset in a group (anyone, or the group's admins)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from core.keys import SETTINGS_TTL_S, Keys
 from core.store import as_str
 
 LANGUAGES = ("en", "zh")
+ACCESS_LEVELS = ("anyone", "admins")
 
 
 class ChatSettings:
@@ -20,8 +22,18 @@ class ChatSettings:
         return as_str(value) or None
 
     async def set_language(self, chat_key: str, language: str) -> None:
+        await self._set(chat_key, "language", language)
+
+    async def access(self, chat_key: str) -> str:
+        value = await self._redis.hget(self._keys.chat_settings(chat_key), "access")
+        return as_str(value) or "anyone"
+
+    async def set_access(self, chat_key: str, level: str) -> None:
+        await self._set(chat_key, "access", level)
+
+    async def _set(self, chat_key: str, name: str, value: str) -> None:
         key = self._keys.chat_settings(chat_key)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, "language", language)
+            pipe.hset(key, name, value)
             pipe.expire(key, SETTINGS_TTL_S)
             await pipe.execute()

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from core.agent_stream import Heard, StreamLimits, listen
 from core.backend import Access, Backend
-from core.chat_settings import LANGUAGES, ChatSettings
+from core.chat_settings import ACCESS_LEVELS, LANGUAGES, ChatSettings
 from core.errors import (
     ClipbridgeError,
     FileTooLarge,
@@ -27,7 +27,7 @@ from core.errors import (
 )
 from core.events import Action, Button, Stage
 from core.gui_speak import GuiAction, translate
-from core.intents import Intent
+from core.intents import GUARDED, Intent
 from core.nemo.multipart import MultipartFile
 from core.notifier import Notifier
 from core.ports import PlatformPorts
@@ -93,10 +93,14 @@ class Conversation:
             Intent.HELP: self._help,
             Intent.LANGUAGE: self._language,
             Intent.CANCEL: self._nothing_to_cancel,
+            Intent.ACCESS: self._access,
         }
 
     async def run(self, work: Work, ctx: WorkContext) -> bool:
         """Run (or resume) one message; True when it is finished."""
+        if not await self._allowed(work):
+            await self._notifier.reply(work, text("reply.admins_only", work.language))
+            return True
         try:
             return await self.handlers[work.intent](work, ctx)
         except WorkCancelled:
@@ -336,6 +340,26 @@ class Conversation:
         await self._chat_settings.set_language(work.chat_key, wanted)
         work.language = wanted
         await self._notifier.reply(work, text("reply.language_set", wanted))
+        return True
+
+    async def _allowed(self, work: Work) -> bool:
+        """In a group that reserved exports and resets for admins, only admins get them."""
+        if not work.inbound.is_group or work.inbound.sender.is_admin:
+            return True
+        if work.intent is Intent.ACCESS:
+            return False
+        if work.intent in GUARDED and work.phase is Phase.START:
+            return await self._chat_settings.access(work.chat_key) != "admins"
+        return True
+
+    async def _access(self, work: Work, ctx: WorkContext) -> bool:
+        level = work.inbound.text.strip().lower()
+        if level not in ACCESS_LEVELS:
+            await self._notifier.reply(work, text("reply.access_usage", work.language))
+            return True
+        await self._chat_settings.set_access(work.chat_key, level)
+        who = text(f"access.{level}", work.language)
+        await self._notifier.reply(work, text("reply.access_set", work.language, who=who))
         return True
 
     async def _nothing_to_cancel(self, work: Work, ctx: WorkContext) -> bool:

@@ -24,7 +24,12 @@ class Intent(StrEnum):
     CANCEL = "cancel"
     HELP = "help"
     LANGUAGE = "lang"
+    ACCESS = "access"  # who may export or reset in a group
     EDIT = "edit"  # everything else: the agent, over SSE
+
+
+# What a group may reserve for its admins; changing that is itself reserved for admins.
+GUARDED = frozenset({Intent.EXPORT, Intent.NEW})
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ COMMANDS: dict[str, Intent] = {
     "help": Intent.HELP,
     "start": Intent.HELP,
     "lang": Intent.LANGUAGE,
+    "access": Intent.ACCESS,
     "explain": Intent.UPLOAD,
     "edit": Intent.EDIT,
 }

@@ -19,6 +19,7 @@ RENDER_TTL_S = 2 * DAY  # a render job record
 SETTINGS_TTL_S = 365 * DAY  # per-chat settings, refreshed on change
 CANCEL_TTL_S = 2 * DAY
 THROTTLE_TTL_S = 60  # progress-edit throttling marks
+ALBUM_TTL_S = 120  # the items of an album while it is being collected, and its done mark
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,16 @@ class Keys:
 
     def active_chats(self) -> str:
         return f"{self.prefix}:chats:active"
+
+    def album(self, group_id: str) -> str:
+        return f"{self.prefix}:album:{{{group_id}}}:items"
+
+    def album_state(self, group_id: str) -> str:
+        return f"{self.prefix}:album:{{{group_id}}}:state"
+
+    def edit_throttle(self, chat_key: str) -> str:
+        """Marks a chat whose progress message was just edited (platform flood limits)."""
+        return f"{self.prefix}:edited:{chat_key}"
 
     def identity(self, owner: str) -> str:
         return f"{self.prefix}:identity:{owner}"

@@ -57,11 +57,24 @@ class Settings(BaseSettings):
     max_upload_mb: int = 200
     ffmpeg_binary: str = ""  # empty: the static binary of the imageio-ffmpeg wheel
 
+    # Telegram.
+    telegram_bot_token: SecretStr | None = None
+    # The Bot API server's root; a self-hosted telegram-bot-api (e.g. http://127.0.0.1:8081)
+    # started with --local lifts the 20 MB download and 50 MB upload limits to 2000 MB.
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_local_mode: bool = False
+    telegram_upload_limit_mb: float = 0  # 0: what the server allows (50, or 2000 when local)
+    telegram_webhook_url: str = ""  # public HTTPS URL of the webhook; empty: long polling
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_listen: str = "0.0.0.0"  # noqa: S104 - the webhook must be reachable
+    telegram_webhook_port: int = 8443
+    telegram_album_quiet_s: float = 1.0  # an album is complete after this long without items
+
     # Logging.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
 
-    @field_validator("nemo_token")
+    @field_validator("nemo_token", "telegram_bot_token", "telegram_webhook_secret")
     @classmethod
     def _reject_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
@@ -69,6 +82,11 @@ class Settings(BaseSettings):
         if value.get_secret_value().strip().lower() in _PLACEHOLDERS:
             raise ValueError("is a placeholder; set the real token or leave it empty")
         return value
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for the log redactor."""
+        fields = (self.nemo_token, self.telegram_bot_token, self.telegram_webhook_secret)
+        return [field.get_secret_value() for field in fields if field is not None]
 
     @field_validator("nemo_api_base")
     @classmethod

@@ -11,6 +11,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "⏳ In line: {ahead} ahead of yours.",
         "zh": "⏳ 排队中：前面还有 {ahead} 条。",
     },
+    "stage.received": {"en": "⏳ Got it…", "zh": "⏳ 收到…"},
     "stage.preparing": {"en": "⚙️ Setting things up…", "zh": "⚙️ 正在准备…"},
     "stage.uploading": {"en": "📤 Uploading {name}…", "zh": "📤 正在上传 {name}…"},
     "stage.thinking": {"en": "🧠 Working on it…", "zh": "🧠 正在处理…"},
@@ -26,6 +27,14 @@ _TEXTS: dict[str, dict[str, str]] = {
     "button.export_again": {"en": "Export again", "zh": "再次导出"},
     "button.refine": {"en": "Refine", "zh": "修改"},
     "button.new": {"en": "New", "zh": "新建"},
+    "button.not_yours": {
+        "en": "These buttons belong to the person who asked.",
+        "zh": "这些按钮只属于提问的人。",
+    },
+    "reply.refine_prompt": {
+        "en": "What should change? Reply to this message.",
+        "zh": "需要改什么？请回复这条消息。",
+    },
     "help": {
         "en": "Send me a photo and I'll turn it into a 1080p video that explains it. Add a "
         "caption to say what you want, for example “make it 9:16” or “add a title "
@@ -60,6 +69,20 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Say /lang en or /lang zh.",
         "zh": "请发送 /lang en 或 /lang zh。",
     },
+    "reply.admins_only": {
+        "en": "In this group only admins can do that.",
+        "zh": "在本群中只有管理员可以这样做。",
+    },
+    "reply.access_set": {
+        "en": "From now on {who} can export and start over in this group.",
+        "zh": "从现在起，本群中{who}可以导出和重新开始。",
+    },
+    "reply.access_usage": {
+        "en": "Say /access admins or /access anyone.",
+        "zh": "请发送 /access admins 或 /access anyone。",
+    },
+    "access.anyone": {"en": "anyone", "zh": "任何人"},
+    "access.admins": {"en": "only admins", "zh": "仅管理员"},
     "reply.empty_timeline": {
         "en": "The timeline is empty: send me a photo to start.",
         "zh": "时间线是空的：发一张图片开始吧。",

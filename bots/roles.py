@@ -1,0 +1,63 @@
+"""The long-running roles: `run` (everything), `worker` (jobs only) and `telegram` (ingress).
+
+Every role registers the ports of each configured platform, because any worker may deliver any
+chat's events; only ingress roles receive updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+
+from bots.runtime import Runtime, open_runtime, running_worker
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def platforms_registered(runtime: Runtime, *, ingress: bool) -> AsyncIterator[list[object]]:
+    """Register each configured platform's ports on the core; start its ingress if asked."""
+    settings = runtime.settings
+    started: list[object] = []
+    async with AsyncExitStack() as stack:
+        if settings.telegram_bot_token is not None:
+            from bots.telegram.service import TelegramService, make_bot, telegram_ports
+
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
+            bot = make_bot(settings)
+            await bot.initialize()
+            stack.push_async_callback(bot.shutdown)
+            runtime.core.platforms["telegram"] = telegram_ports(settings, runtime.core, bot, http)
+            if ingress:
+                service = TelegramService(settings, runtime.core, bot)
+                await service.start()
+                stack.push_async_callback(service.stop)
+                started.append(service)
+        yield started
+
+
+async def run_role(settings: Settings, *, ingress: bool, workers: bool) -> int:
+    """Run until SIGTERM or SIGINT; in-flight jobs are handed back to other workers."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with (
+        open_runtime(settings, {}) as runtime,
+        platforms_registered(runtime, ingress=ingress) as services,
+    ):
+        if ingress and not services:
+            log.error("no chat platform is configured: set TELEGRAM_BOT_TOKEN")
+            return 2
+        if workers:
+            async with running_worker(runtime.core):
+                await stop.wait()
+        else:
+            await stop.wait()
+    return 0

@@ -1,0 +1,109 @@
+"""Telegram updates into the core: messages, album items, button presses.
+
+One handler per kind of update; each parses, asks the core, and acknowledges. Whether the bot
+was spoken to, and what a message says, is `bots.telegram.parse`; every rule about what to do is
+the core's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from typing import Any
+
+from telegram import ForceReply, Message, ReplyParameters, Update
+from telegram.ext import ContextTypes, ExtBot
+
+from bots.telegram.parse import GROUP_TYPES, BotIdentity, Limits, chat_of, inbound_from
+from core.app import Core
+from core.intents import GUARDED, Intent
+from core.messages import Inbound, Sender
+from core.texts import language_of, text
+
+log = logging.getLogger(__name__)
+
+# Messages that start work get an immediate "Got it" that the core then edits in place.
+ACKNOWLEDGED = frozenset({Intent.UPLOAD, Intent.EDIT, Intent.EXPORT})
+ADMIN_CHECKED = GUARDED | {Intent.ACCESS}
+ADMIN_STATUSES = ("creator", "administrator")
+
+
+class TelegramIngress:
+    def __init__(self, core: Core, bot: ExtBot[Any], limits: Limits) -> None:
+        self._core = core
+        self._bot = bot
+        self._limits = limits
+
+    @property
+    def _me(self) -> BotIdentity:
+        return BotIdentity(self._bot.id, self._bot.username)
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        inbound = inbound_from(update, self._me, self._limits)
+        message = update.effective_message
+        if inbound is None or message is None:
+            return
+        if message.media_group_id and inbound.attachments:
+            album = f"{inbound.chat.key}:{message.media_group_id}"
+            collected = await self._core.albums.add(album, inbound)
+            if collected is None:
+                return  # another item's handler sends the whole album
+            inbound = collected
+        await self._submit(inbound, message)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or not query.data:
+            return
+        action, _, requester = query.data.partition(":")
+        message = query.message if isinstance(query.message, Message) else None
+        language = language_of(query.from_user.language_code)
+        if message is None:
+            await query.answer()
+            return
+        is_group = message.chat.type in GROUP_TYPES
+        if is_group and str(query.from_user.id) != requester:
+            await query.answer(text("button.not_yours", language), show_alert=True)
+            return
+        await query.answer()
+        if action == "refine":
+            await self._bot.send_message(
+                message.chat_id,
+                text("reply.refine_prompt", language),
+                reply_markup=ForceReply(selective=True),
+                message_thread_id=message.message_thread_id if message.is_topic_message else None,
+            )
+            return
+        inbound = Inbound(
+            message_id=f"button-{query.id}",
+            chat=chat_of(message),
+            sender=Sender(str(query.from_user.id), query.from_user.full_name),
+            command=action,
+            language=query.from_user.language_code,
+            is_group=is_group,
+            reply_ref=json.dumps({"reply_to": message.message_id}),
+            upload_limit_bytes=self._limits.upload_bytes,
+        )
+        await self._submit(inbound, message)
+
+    async def _submit(self, inbound: Inbound, message: Message) -> None:
+        intent = self._core.classify(inbound)
+        if inbound.is_group and intent in ADMIN_CHECKED:
+            admin = await self._is_admin(message.chat_id, inbound.sender.id)
+            inbound = replace(inbound, sender=replace(inbound.sender, is_admin=admin))
+        if intent in ACKNOWLEDGED:
+            ack = await self._bot.send_message(
+                message.chat_id,
+                text("stage.received", language_of(inbound.language)),
+                message_thread_id=int(inbound.chat.thread_id) if inbound.chat.thread_id else None,
+                reply_parameters=ReplyParameters(
+                    message.message_id, allow_sending_without_reply=True
+                ),
+            )
+            inbound = replace(inbound, progress_ref=str(ack.message_id))
+        await self._core.submit(inbound)
+
+    async def _is_admin(self, chat_id: int, user_id: str) -> bool:
+        member = await self._bot.get_chat_member(chat_id, int(user_id))
+        return member.status in ADMIN_STATUSES

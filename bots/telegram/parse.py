@@ -1,0 +1,119 @@
+"""A Telegram message as a core `Inbound`, and whether the bot was spoken to at all.
+
+In a group the bot answers only to ``/command@thisbot``, a mention of it, a reply to one of its
+messages, or a photo whose caption mentions it; everything else is ignored. PTB's CommandHandler
+ignores captions, so commands are read here from the text or the caption alike.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from telegram import Message, MessageEntity, Update
+
+from core.messages import Attachment, ChatRef, Inbound, Sender
+
+PLATFORM = "telegram"
+GROUP_TYPES = ("group", "supergroup")
+
+
+@dataclass(frozen=True)
+class BotIdentity:
+    id: int
+    username: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    upload_bytes: int  # what the bot may send: 50 MB, or 2000 MB with a local Bot API server
+
+
+def _body(message: Message) -> tuple[str, tuple[MessageEntity, ...]]:
+    if message.text is not None:
+        return message.text, message.entities
+    return message.caption or "", message.caption_entities
+
+
+def _command(
+    text: str, entities: tuple[MessageEntity, ...], bot: BotIdentity
+) -> tuple[str | None, bool, str]:
+    """(command, addressed to this bot explicitly, the rest of the text).
+
+    A command sits at offset 0 and is ASCII, so its UTF-16 length is its length in characters.
+    """
+    for entity in entities:
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            word = text[: entity.length]
+            name, _, target = word[1:].partition("@")
+            if target and target.lower() != bot.username.lower():
+                return None, False, text  # another bot's command
+            return name.lower(), bool(target), text[entity.length :].strip()
+    return None, False, text
+
+
+def _mentions(message: Message, bot: BotIdentity) -> bool:
+    """A mention of the bot in the text or caption (entity offsets are UTF-16: PTB parses)."""
+    kinds: list[str | None] = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    found = message.parse_entities(kinds) if message.text else message.parse_caption_entities(kinds)
+    for entity, word in found.items():
+        if entity.type == MessageEntity.MENTION and word.lower() == f"@{bot.username}".lower():
+            return True
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id:
+            return True
+    return False
+
+
+def _attachments(message: Message) -> tuple[Attachment, ...]:
+    if message.photo:
+        largest = message.photo[-1]
+        name = f"photo_{largest.file_unique_id}.jpg"
+        return (Attachment(largest.file_id, name, "image/jpeg", largest.file_size),)
+    if message.document:
+        doc = message.document
+        name = doc.file_name or f"file_{doc.file_unique_id}"
+        return (Attachment(doc.file_id, name, doc.mime_type, doc.file_size),)
+    if message.video:
+        video = message.video
+        name = video.file_name or f"video_{video.file_unique_id}.mp4"
+        return (Attachment(video.file_id, name, video.mime_type or "video/mp4", video.file_size),)
+    return ()
+
+
+def chat_of(message: Message) -> ChatRef:
+    thread = message.message_thread_id if message.is_topic_message else None
+    return ChatRef(PLATFORM, str(message.chat_id), str(thread) if thread else None)
+
+
+def inbound_from(update: Update, bot: BotIdentity, limits: Limits) -> Inbound | None:
+    """The core's message for `update`, or None when the bot was not spoken to."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or user.is_bot:
+        return None
+    text, entities = _body(message)
+    command, explicit, rest = _command(text, entities, bot)
+    is_group = message.chat.type in GROUP_TYPES
+    replied_to_bot = bool(
+        message.reply_to_message
+        and message.reply_to_message.from_user
+        and message.reply_to_message.from_user.id == bot.id
+    )
+    if is_group and not (explicit or _mentions(message, bot) or replied_to_bot):
+        return None
+    attachments = _attachments(message)
+    if not (rest.strip() or command or attachments):
+        return None
+    cleaned = rest.replace(f"@{bot.username}", "").strip() if rest else ""
+    return Inbound(
+        message_id=str(update.update_id),
+        chat=chat_of(message),
+        sender=Sender(str(user.id), user.full_name),
+        text=cleaned,
+        attachments=attachments,
+        command=command,
+        language=user.language_code,
+        is_group=is_group,
+        reply_ref=json.dumps({"reply_to": message.message_id}),
+        upload_limit_bytes=limits.upload_bytes,
+    )

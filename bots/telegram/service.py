@@ -1,0 +1,176 @@
+"""Running the Telegram side: the bot client, long polling or a webhook, and the ports.
+
+`telegram_ports` is all a worker needs (it only sends); `TelegramService` is the ingress: it
+receives updates by long polling, or, when `TELEGRAM_WEBHOOK_URL` is set, on its own small HTTP
+server that checks Telegram's secret-token header and answers 200 at once (the update is then
+handled from PTB's queue, and the core de-duplicates redeliveries on the update id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bots.telegram.ingress import TelegramIngress
+from bots.telegram.parse import Limits
+from bots.telegram.sink import TelegramSink
+from bots.telegram.source import TelegramSource
+from core.app import Core
+from core.fit import ffmpeg_path
+from core.ports import PlatformPorts
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+UPDATES = ["message", "callback_query"]
+COMMANDS = [
+    ("help", "What I do, with an example"),
+    ("new", "Start a fresh project"),
+    ("export", "Render the current timeline"),
+    ("status", "Show the timeline"),
+    ("credits", "Show the credits left"),
+    ("cancel", "Stop the current job"),
+    ("lang", "Reply language: en or zh"),
+]
+
+
+def limits_for(settings: Settings) -> Limits:
+    upload_mb = settings.telegram_upload_limit_mb or (2000 if settings.telegram_local_mode else 50)
+    return Limits(upload_bytes=int(upload_mb * 1000 * 1000))
+
+
+def make_bot(settings: Settings) -> ExtBot[Any]:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    base = settings.telegram_api_base.rstrip("/")
+    return ExtBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        local_mode=settings.telegram_local_mode,
+        request=HTTPXRequest(connection_pool_size=64, read_timeout=30, write_timeout=300),
+        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
+        rate_limiter=AIORateLimiter(max_retries=3),
+    )
+
+
+def telegram_ports(
+    settings: Settings, core: Core, bot: ExtBot[Any], http: httpx.AsyncClient
+) -> PlatformPorts:
+    sink = TelegramSink(
+        bot,
+        core.redis,
+        core.keys,
+        ffmpeg=ffmpeg_path(settings.ffmpeg_binary),
+        local_mode=settings.telegram_local_mode,
+    )
+    return PlatformPorts(TelegramSource(bot, http, local_mode=settings.telegram_local_mode), sink)
+
+
+def webhook_app(
+    application: Application[Any, Any, Any, Any, Any, Any], secret: str, path: str
+) -> Starlette:
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return Response(status_code=403)
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except ValueError:
+            return Response(status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    async def healthz(request: Request) -> Response:
+        return Response("ok")
+
+    return Starlette(routes=[Route(path, receive, methods=["POST"]), Route("/healthz", healthz)])
+
+
+class TelegramService:
+    """The Telegram ingress: receives updates and hands them to the core."""
+
+    def __init__(self, settings: Settings, core: Core, bot: ExtBot[Any]) -> None:
+        self._settings = settings
+        self._webhook = bool(settings.telegram_webhook_url)
+        builder = ApplicationBuilder().bot(bot).concurrent_updates(256)
+        if self._webhook:
+            builder = builder.updater(None)
+        self.application = builder.build()
+        ingress = TelegramIngress(core, bot, limits_for(settings))
+        self.application.add_handler(
+            MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, ingress.on_message)
+        )
+        self.application.add_handler(CallbackQueryHandler(ingress.on_button))
+        self._server: uvicorn.Server | None = None
+        self._serving: asyncio.Task[None] | None = None
+        self.webhook_port: int | None = None
+
+    async def start(self) -> None:
+        app = self.application
+        await app.initialize()
+        await app.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+        if self._webhook:
+            await self._start_webhook()
+        else:
+            await app.bot.delete_webhook()
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=UPDATES)
+        await app.start()
+        log.info(
+            "telegram ingress started", extra={"mode": "webhook" if self._webhook else "polling"}
+        )
+
+    async def _start_webhook(self) -> None:
+        settings = self._settings
+        secret = settings.telegram_webhook_secret
+        if secret is None:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
+        path = urlsplit(settings.telegram_webhook_url).path or "/"
+        app = webhook_app(self.application, secret.get_secret_value(), path)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.telegram_webhook_listen, settings.telegram_webhook_port))
+        self.webhook_port = sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._serving = asyncio.create_task(self._server.serve(sockets=[sock]))
+        await self.application.bot.set_webhook(
+            settings.telegram_webhook_url,
+            secret_token=secret.get_secret_value(),
+            allowed_updates=UPDATES,
+        )
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if self._server is not None and self._serving is not None:
+            self._server.should_exit = True
+            await self._serving
+        if app.running:
+            await app.stop()
+        await app.shutdown()

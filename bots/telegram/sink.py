@@ -1,0 +1,196 @@
+"""Core events as Telegram calls: one progress message edited in place, replies with buttons,
+videos with their size, duration and a thumbnail.
+
+Edits of one chat's progress message are spaced at least `edit_interval_s` apart across every
+process (a Redis mark per chat), and a running job keeps its chat action ("typing",
+"upload_video") alive, since Telegram drops it after 5 s. "Message is not modified" is skipped;
+flood waits are retried by PTB's rate limiter and never end a job for a progress edit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from pathlib import Path
+
+from redis.asyncio import Redis
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, RetryAfter, TelegramError
+
+from bots.telegram.thumbnails import thumbnail
+from core.events import Button, Problem, Progress, Reply, Stage, Target, VideoReady
+from core.keys import Keys
+
+log = logging.getLogger(__name__)
+
+ACTION_REFRESH_S = 4.0
+ACTION_MAX_S = 20 * 60
+
+
+def keyboard(buttons: tuple[Button, ...], requester_id: str) -> InlineKeyboardMarkup | None:
+    """Callback data carries the action and who asked, so strangers' presses can be refused."""
+    if not buttons:
+        return None
+    row = [
+        InlineKeyboardButton(b.label, callback_data=f"{b.action.value}:{requester_id}")
+        for b in buttons
+    ]
+    return InlineKeyboardMarkup([row])
+
+
+class TelegramSink:
+    def __init__(
+        self,
+        bot: Bot,
+        redis: Redis,
+        keys: Keys,
+        *,
+        ffmpeg: str,
+        local_mode: bool = False,
+        edit_interval_s: float = 1.0,
+    ) -> None:
+        self._bot = bot
+        self._redis = redis
+        self._keys = keys
+        self._ffmpeg = ffmpeg
+        self._local = local_mode
+        self._edit_ms = int(edit_interval_s * 1000)
+        self._actions: dict[str, asyncio.Task[None]] = {}
+
+    @staticmethod
+    def _where(target: Target) -> tuple[int, int | None]:
+        thread = int(target.chat.thread_id) if target.chat.thread_id else None
+        return int(target.chat.chat_id), thread
+
+    @staticmethod
+    def _reply_to(target: Target) -> ReplyParameters | None:
+        if not target.reply_ref:
+            return None
+        message_id = json.loads(target.reply_ref).get("reply_to")
+        return ReplyParameters(message_id, allow_sending_without_reply=True) if message_id else None
+
+    async def progress(
+        self, target: Target, progress: Progress, message_ref: str | None
+    ) -> str | None:
+        chat_id, thread = self._where(target)
+        self._keep_action(target, progress)
+        if message_ref is None:
+            sent = await self._bot.send_message(
+                chat_id,
+                progress.text,
+                message_thread_id=thread,
+                reply_parameters=self._reply_to(target),
+            )
+            return str(sent.message_id)
+        if not progress.finished and not await self._may_edit(target):
+            return message_ref  # the next update will carry the news
+        try:
+            await self._bot.edit_message_text(progress.text, chat_id, int(message_ref))
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return message_ref
+            if "not found" in exc.message.lower():  # deleted by someone: start a new one
+                return await self.progress(target, progress, None)
+            raise
+        except RetryAfter:
+            log.info("progress edit skipped: flood wait", extra={"chat": target.chat.key})
+        return message_ref
+
+    async def _may_edit(self, target: Target) -> bool:
+        key = self._keys.edit_throttle(target.chat.key)
+        return bool(await self._redis.set(key, "1", nx=True, px=self._edit_ms))
+
+    async def reply(self, target: Target, reply: Reply) -> None:
+        self._stop_action(target)
+        chat_id, thread = self._where(target)
+        await self._bot.send_message(
+            chat_id,
+            reply.text,
+            message_thread_id=thread,
+            reply_markup=keyboard(reply.buttons, target.requester.id),
+            reply_parameters=self._reply_to(target),
+        )
+
+    async def problem(self, target: Target, problem: Problem) -> None:
+        self._stop_action(target)
+        chat_id, thread = self._where(target)
+        await self._bot.send_message(
+            chat_id,
+            problem.text,
+            message_thread_id=thread,
+            reply_parameters=self._reply_to(target),
+        )
+
+    async def video(self, target: Target, video: VideoReady) -> None:
+        self._stop_action(target)
+        chat_id, thread = self._where(target)
+        markup = keyboard(video.buttons, target.requester.id)
+        if video.path is None:
+            await self._bot.send_message(
+                chat_id, video.caption, message_thread_id=thread, reply_markup=markup
+            )
+            return
+        thumb = await thumbnail(video.path, self._ffmpeg)
+        try:
+            await self._bot.send_video(
+                chat_id,
+                await self._upload(video.path),
+                caption=video.caption,
+                width=video.width,
+                height=video.height,
+                duration=round(video.duration_s),
+                supports_streaming=True,
+                thumbnail=thumb.read_bytes() if thumb else None,
+                message_thread_id=thread,
+                reply_markup=markup,
+                reply_parameters=self._reply_to(target),
+                read_timeout=300,
+                write_timeout=300,
+            )
+        finally:
+            if thumb is not None:
+                thumb.unlink(missing_ok=True)
+
+    async def _upload(self, path: Path) -> Path | bytes:
+        """A local Bot API server reads the file from disk; the cloud gets the bytes (at most
+        50 MB: the core fits bigger videos to the limit before they come here)."""
+        return path if self._local else await asyncio.to_thread(path.read_bytes)
+
+    def _keep_action(self, target: Target, progress: Progress) -> None:
+        if progress.finished:
+            self._stop_action(target)
+            return
+        action = (
+            ChatAction.UPLOAD_VIDEO
+            if progress.stage in (Stage.RENDERING, Stage.DELIVERING)
+            else ChatAction.TYPING
+        )
+        running = self._actions.get(target.message_id)
+        if running is not None and not running.done():
+            running.cancel()
+        self._actions[target.message_id] = asyncio.create_task(self._refresh(target, action))
+
+    def _stop_action(self, target: Target) -> None:
+        task = self._actions.pop(target.message_id, None)
+        if task is not None:
+            task.cancel()
+
+    async def _refresh(self, target: Target, action: str) -> None:
+        chat_id, thread = self._where(target)
+        with contextlib.suppress(asyncio.CancelledError):
+            for _ in range(int(ACTION_MAX_S / ACTION_REFRESH_S)):
+                try:
+                    await self._bot.send_chat_action(chat_id, action, message_thread_id=thread)
+                except TelegramError:
+                    return  # a chat action is a courtesy, never a reason to fail
+                await asyncio.sleep(ACTION_REFRESH_S)
+        self._actions.pop(target.message_id, None)
+
+    async def close(self) -> None:
+        for task in self._actions.values():
+            task.cancel()
+        await asyncio.gather(*self._actions.values(), return_exceptions=True)
+        self._actions.clear()
