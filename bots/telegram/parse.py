@@ -8,6 +8,7 @@ ignores captions, so commands are read here from the text or the caption alike.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from telegram import Message, MessageEntity, Update
@@ -104,7 +105,8 @@ def inbound_from(update: Update, bot: BotIdentity, limits: Limits) -> Inbound | 
     attachments = _attachments(message)
     if not (rest.strip() or command or attachments):
         return None
-    cleaned = rest.replace(f"@{bot.username}", "").strip() if rest else ""
+    mention = re.compile(rf"@{re.escape(bot.username)}\b", re.IGNORECASE)
+    cleaned = " ".join(mention.sub("", rest).split())
     return Inbound(
         message_id=str(update.update_id),
         chat=chat_of(message),

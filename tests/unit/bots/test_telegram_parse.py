@@ -1,0 +1,153 @@
+"""Telegram updates as core messages, and the group addressing rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+
+from bots.telegram.parse import BotIdentity, Limits, inbound_from
+
+BOT = BotIdentity(999, "clip_test_bot")
+LIMITS = Limits(upload_bytes=50_000_000)
+USER = {"id": 7, "is_bot": False, "first_name": "Ana", "language_code": "zh-hans"}
+PRIVATE = {"id": 7, "type": "private", "first_name": "Ana"}
+GROUP = {"id": -100123, "type": "supergroup", "title": "Makers"}
+
+
+def update(chat: dict[str, Any], **message: Any) -> Update:
+    body = {"message_id": 5, "date": 1_700_000_000, "chat": chat, "from": USER, **message}
+    parsed = Update.de_json({"update_id": 41, "message": body}, None)
+    assert parsed is not None
+    return parsed
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def entity(kind: str, text: str, word: str) -> dict[str, Any]:
+    start = text.index(word)
+    return {"type": kind, "offset": utf16_len(text[:start]), "length": utf16_len(word)}
+
+
+PHOTO = [
+    {"file_id": f"small-{n}", "file_unique_id": f"u{n}", "width": w, "height": w, "file_size": w}
+    for n, w in enumerate((90, 320, 1280))
+]
+
+
+def test_a_private_photo_takes_the_largest_size_and_its_caption() -> None:
+    inbound = inbound_from(update(PRIVATE, photo=PHOTO, caption="make it 9:16"), BOT, LIMITS)
+    assert inbound is not None
+    assert [a.ref for a in inbound.attachments] == ["small-2"]
+    assert inbound.attachments[0].size == 1280
+    assert inbound.text == "make it 9:16"
+    assert inbound.language == "zh-hans"
+    assert inbound.chat.key == "telegram:7"
+    assert not inbound.is_group
+    assert inbound.upload_limit_bytes == 50_000_000
+
+
+def test_a_plain_group_message_is_ignored() -> None:
+    assert inbound_from(update(GROUP, text="nice sunset"), BOT, LIMITS) is None
+    assert inbound_from(update(GROUP, photo=PHOTO), BOT, LIMITS) is None
+
+
+def test_a_mention_after_an_emoji_is_found_by_its_utf16_offset() -> None:
+    text = "🌅🌄 @clip_test_bot make it square"
+    inbound = inbound_from(
+        update(GROUP, text=text, entities=[entity("mention", text, "@clip_test_bot")]), BOT, LIMITS
+    )
+    assert inbound is not None
+    assert inbound.text == "🌅🌄 make it square"
+    assert inbound.is_group
+
+
+def test_commands_for_this_bot_count_and_other_bots_commands_do_not() -> None:
+    text = "/export@clip_test_bot"
+    mine = update(GROUP, text=text, entities=[{"type": "bot_command", "offset": 0, "length": 21}])
+    parsed = inbound_from(mine, BOT, LIMITS)
+    assert parsed is not None
+    assert parsed.command == "export"
+    other = "/export@other_bot"
+    theirs = update(
+        GROUP, text=other, entities=[{"type": "bot_command", "offset": 0, "length": 17}]
+    )
+    assert inbound_from(theirs, BOT, LIMITS) is None
+
+
+def test_a_caption_mention_on_a_photo_in_a_group_is_answered() -> None:
+    caption = "@clip_test_bot explain this"
+    parsed = inbound_from(
+        update(
+            GROUP,
+            photo=PHOTO,
+            caption=caption,
+            caption_entities=[entity("mention", caption, "@clip_test_bot")],
+        ),
+        BOT,
+        LIMITS,
+    )
+    assert parsed is not None
+    assert parsed.text == "explain this"
+    assert len(parsed.attachments) == 1
+
+
+def test_a_reply_to_the_bot_is_answered_and_topics_keep_their_thread() -> None:
+    bot_message = {
+        "message_id": 3,
+        "date": 1_700_000_000,
+        "chat": GROUP,
+        "from": {"id": 999, "is_bot": True, "first_name": "Clip"},
+        "text": "done",
+    }
+    parsed = inbound_from(
+        update(
+            GROUP,
+            text="add a title",
+            reply_to_message=bot_message,
+            message_thread_id=77,
+            is_topic_message=True,
+        ),
+        BOT,
+        LIMITS,
+    )
+    assert parsed is not None
+    assert parsed.chat.key == "telegram:-100123:77"
+
+
+def test_bots_and_empty_messages_are_ignored() -> None:
+    from_bot = Update.de_json(
+        {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 1,
+                "chat": PRIVATE,
+                "text": "hi",
+                "from": {"id": 5, "is_bot": True, "first_name": "B"},
+            },
+        },
+        None,
+    )
+    assert from_bot is not None
+    assert inbound_from(from_bot, BOT, LIMITS) is None
+    assert inbound_from(update(PRIVATE, text="   "), BOT, LIMITS) is None
+
+
+def test_documents_and_videos_are_attachments() -> None:
+    document = {
+        "file_id": "doc",
+        "file_unique_id": "d",
+        "file_name": "art.png",
+        "mime_type": "image/png",
+        "file_size": 10,
+    }
+    parsed = inbound_from(update(PRIVATE, document=document), BOT, LIMITS)
+    assert parsed is not None
+    assert parsed.attachments[0].filename == "art.png"
+    video = {"file_id": "vid", "file_unique_id": "v", "width": 1, "height": 1, "duration": 2}
+    parsed = inbound_from(update(PRIVATE, video=video), BOT, LIMITS)
+    assert parsed is not None
+    assert parsed.attachments[0].mime == "video/mp4"
