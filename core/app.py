@@ -141,6 +141,7 @@ class Core:
             self.renders,
             self.notifier,
             self.reporter,
+            self.chat_settings,
             self.scheduler,
             TurnConfig(default_language=settings.default_language),
         )
@@ -178,7 +179,7 @@ class Core:
         seen = self.keys.seen(work.chat_key, work.message_id)
         if not await self.redis.set(seen, "1", nx=True, ex=SEEN_TTL_S):
             return Submitted(duplicate=True, intent=Intent.CANCEL)
-        chosen = await self.chat_settings.language(work.chat_key)
+        chosen = await self.chat_settings.language(work.inbound.settings_key)
         work.language = chosen or work.language
         current = await self.queue.request_cancel(work.chat_key)
         key = "reply.cancelled" if current else "reply.nothing_to_cancel"

@@ -337,7 +337,7 @@ class Conversation:
         if wanted not in LANGUAGES:
             await self._notifier.reply(work, text("reply.language_usage", work.language))
             return True
-        await self._chat_settings.set_language(work.chat_key, wanted)
+        await self._chat_settings.set_language(work.inbound.settings_key, wanted)
         work.language = wanted
         await self._notifier.reply(work, text("reply.language_set", wanted))
         return True
@@ -349,7 +349,7 @@ class Conversation:
         if work.intent is Intent.ACCESS:
             return False
         if work.intent in GUARDED and work.phase is Phase.START:
-            return await self._chat_settings.access(work.chat_key) != "admins"
+            return await self._chat_settings.access(work.inbound.settings_key) != "admins"
         return True
 
     async def _access(self, work: Work, ctx: WorkContext) -> bool:
@@ -357,7 +357,7 @@ class Conversation:
         if level not in ACCESS_LEVELS:
             await self._notifier.reply(work, text("reply.access_usage", work.language))
             return True
-        await self._chat_settings.set_access(work.chat_key, level)
+        await self._chat_settings.set_access(work.inbound.settings_key, level)
         who = text(f"access.{level}", work.language)
         await self._notifier.reply(work, text("reply.access_set", work.language, who=who))
         return True

@@ -61,6 +61,12 @@ class Inbound:
     progress_ref: str | None = None
     upload_limit_bytes: int | None = None
     received_at: float = field(default_factory=time.time)
+    # Where the chat's settings live when they are shared wider than the chat (a Discord guild).
+    settings_scope: str | None = None
+
+    @property
+    def settings_key(self) -> str:
+        return self.settings_scope or self.chat.key
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +93,7 @@ class Inbound:
             "progress_ref": self.progress_ref,
             "upload_limit_bytes": self.upload_limit_bytes,
             "received_at": self.received_at,
+            "settings_scope": self.settings_scope,
         }
 
     def to_json(self) -> str:
@@ -107,4 +114,5 @@ class Inbound:
             progress_ref=data.get("progress_ref"),
             upload_limit_bytes=data.get("upload_limit_bytes"),
             received_at=float(data.get("received_at") or time.time()),
+            settings_scope=data.get("settings_scope"),
         )

@@ -70,11 +70,24 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = 8443
     telegram_album_quiet_s: float = 1.0  # an album is complete after this long without items
 
+    # Discord.
+    discord_bot_token: SecretStr | None = None
+    # REST base and gateway URL: Discord's by default; a REST proxy (nirn-proxy) for large
+    # deployments shares one view of the rate limits between every process.
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = ""  # empty: discord.py's default gateway
+    discord_guild_ids: str = ""  # comma-separated: sync commands to these guilds at once (dev)
+    discord_sync_commands: bool = True
+    discord_shard_count: int | None = None  # with shard ids, split the gateway across processes
+    discord_shard_ids: str = ""  # comma-separated shard ids this process runs
+
     # Logging.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
 
-    @field_validator("nemo_token", "telegram_bot_token", "telegram_webhook_secret")
+    @field_validator(
+        "nemo_token", "telegram_bot_token", "telegram_webhook_secret", "discord_bot_token"
+    )
     @classmethod
     def _reject_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
@@ -85,8 +98,18 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log redactor."""
-        fields = (self.nemo_token, self.telegram_bot_token, self.telegram_webhook_secret)
+        fields = (
+            self.nemo_token,
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.discord_bot_token,
+        )
         return [field.get_secret_value() for field in fields if field is not None]
+
+    @field_validator("discord_shard_count", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("nemo_api_base")
     @classmethod

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.chat_queue import ChatQueue
+from core.chat_settings import ChatSettings
 from core.conversation import Conversation
 from core.errors import WorkCancelled
 from core.events import Problem
@@ -82,6 +83,7 @@ class Turns:
         renders: RenderJobs,
         notifier: Notifier,
         reporter: Reporter,
+        chat_settings: ChatSettings,
         scheduler: Scheduler,
         config: TurnConfig,
     ) -> None:
@@ -90,6 +92,7 @@ class Turns:
         self._renders = renders
         self._notifier = notifier
         self._reporter = reporter
+        self._chat_settings = chat_settings
         self._scheduler = scheduler
         self._config = config
 
@@ -110,7 +113,10 @@ class Turns:
             if step.progress_ref and not work.progress_ref:
                 work.progress_ref = step.progress_ref
             if not work.started_at:
-                self._begin(work, step.language)
+                chosen = step.language
+                if work.inbound.settings_scope:  # shared wider than the chat: read it there
+                    chosen = await self._chat_settings.language(work.inbound.settings_key) or ""
+                self._begin(work, chosen)
             if not await self._run_message(work, token, heartbeat):
                 return  # a render job owns the message and will hand the chat back
 

@@ -15,10 +15,16 @@ from redis.asyncio import Redis
 from bots.redis_server import redis_url_for
 from tests.fixtures.core import EVENT_LOG
 
-pytest_plugins = ["tests.fixtures.engine"]
+pytest_plugins = ["tests.fixtures.engine", "tests.fakes.telegram_api", "tests.fakes.discord_api"]
 
 # Anything shaped like a token the suite's backends or platforms hand out.
-SECRET_SHAPES = re.compile(r"nmv_usr_\w+|nmv_reg_\w+|\d{6,12}:[A-Za-z0-9_-]{30,}|Bearer \S+")
+SECRET_SHAPES = re.compile(
+    r"nmv_usr_\w+|nmv_reg_\w+"  # Nemo tokens
+    r"|\d{6,12}:[A-Za-z0-9_-]{30,}"  # a Telegram bot token, also inside a file URL
+    r"|Bearer \S+"
+    r"|[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,}"  # a Discord bot token
+    r"|aW50ZXJhY3Rpb246[A-Za-z0-9_-]+"  # a Discord interaction token ("interaction:" base64)
+)
 LOG_LINES: list[str] = []
 
 

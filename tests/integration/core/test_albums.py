@@ -24,7 +24,8 @@ def item(update_id: int, caption: str = "") -> Inbound:
 async def test_three_items_make_one_message_in_order(redis: Redis, key_prefix: str) -> None:
     albums = Albums(redis, Keys(key_prefix), quiet_s=0.3)
     results = await asyncio.gather(
-        albums.add("g1", item(12)), albums.add("g1", item(10, "make it 9:16")),
+        albums.add("g1", item(12)),
+        albums.add("g1", item(10, "make it 9:16")),
         albums.add("g1", item(11)),
     )
     collected = [r for r in results if r is not None]

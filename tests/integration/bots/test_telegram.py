@@ -1,0 +1,325 @@
+"""The Telegram adapter end to end: the real python-telegram-bot client against a fake Bot API
+server, the core and the local engine behind it."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bots.roles import platforms_registered
+from bots.runtime import Runtime, open_runtime, running_worker
+from engine.probe import ffmpeg_binary, probe
+from engine.server import RunningEngine
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_wire import Call
+from tests.fixtures.core import FAST_JOBS, settings_for
+
+BOT_NAME = "@clip_test_bot"
+
+
+@pytest.fixture(scope="module")
+def photo_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    from bots.sample import make_sample_photo
+
+    return make_sample_photo(tmp_path_factory.mktemp("tg") / "p.jpg", size=(960, 640)).read_bytes()
+
+
+@asynccontextmanager
+async def bot_running(
+    fake: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    work: Path,
+    **overrides: Any,
+) -> AsyncIterator[Runtime]:
+    settings = settings_for(
+        redis_url,
+        key_prefix,
+        engine.base_url,
+        work,
+        telegram_bot_token=fake.token,
+        telegram_api_base=fake.base_url,
+        telegram_album_quiet_s=0.4,
+        **overrides,
+    )
+    async with (
+        open_runtime(settings, {}, job_limits=FAST_JOBS) as runtime,
+        platforms_registered(runtime, ingress=True),
+        running_worker(runtime.core, grace_s=1),
+    ):
+        yield runtime
+
+
+def texts_sent(fake: FakeTelegram, chat_id: int) -> list[str]:
+    return [
+        str(c.params.get("text", ""))
+        for c in fake.calls_of("sendMessage")
+        if c.params.get("chat_id") == chat_id
+    ]
+
+
+def answers(fake: FakeTelegram, chat_id: int) -> list[str]:
+    """What the bot said, without its progress notices."""
+    return [t for t in texts_sent(fake, chat_id) if not t.startswith("⏳")]
+
+
+def videos(fake: FakeTelegram) -> list[Call]:
+    return [c for c in fake.calls_of("sendVideo") if c.status == 200]
+
+
+async def test_a_private_photo_comes_back_as_a_streamable_video(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    user = fake.user(7, "Ana")
+    chat = fake.private_chat(user)
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        fake.send_photo(chat, user, photo_bytes)
+        await fake.wait_for(lambda f: videos(f), within_s=60)
+
+    (call,) = videos(fake)
+    params = call.params
+    assert (params["width"], params["height"], params["duration"]) == (1920, 1080, 5)
+    assert params["supports_streaming"] is True
+    assert "Your video" in params["caption"]
+    _, video_bytes, _ = call.files["video"]
+    kept = tmp_path / "got.mp4"
+    kept.write_bytes(video_bytes)
+    info = await probe(kept, ffmpeg_binary())
+    assert (info.video_codec, info.width, info.height) == ("h264", 1920, 1080)
+    assert "thumbnail" in call.files and len(call.files["thumbnail"][1]) < 200_000
+    buttons = [b["callback_data"] for b in params["reply_markup"]["inline_keyboard"][0]]
+    assert buttons == ["refine:7", "export:7", "new:7"]
+    # One progress message: acknowledged at once, then edited in place, never re-sent.
+    first = texts_sent(fake, chat["id"])
+    assert first[0] == "⏳ Got it…"
+    progress_id = fake.sent[chat["id"]][0]["message_id"]
+    edits = [c for c in fake.calls_of("editMessageText") if c.params["message_id"] == progress_id]
+    assert edits and all(c.status in (200, 400) for c in edits)
+    assert fake.sent[chat["id"]][0]["text"].startswith("✅ Done")
+    assert fake.calls_of("sendChatAction")
+
+
+async def test_an_album_of_three_gives_three_videos_and_one_progress_message(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    user = fake.user(8, "Bo")
+    chat = fake.private_chat(user)
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        for n in range(3):
+            fake.send_photo(
+                chat,
+                user,
+                photo_bytes,
+                media_group_id="album-1",
+                caption="make it square" if n == 0 else None,
+            )
+        await fake.wait_for(lambda f: len(videos(f)) == 3, within_s=120)
+
+    assert texts_sent(fake, chat["id"]).count("⏳ Got it…") == 1
+    assert all((c.params["width"], c.params["height"]) == (1080, 1080) for c in videos(fake))
+
+
+async def test_in_a_group_only_mentions_are_answered(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    user = fake.user(9, "Cy")
+    group = fake.group_chat(-100500, "Makers")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        ignored = fake.send_text(group, user, "status of the sunset photo?")
+        fake.send_photo(group, user, photo_bytes)  # a plain photo, no mention: ignored too
+        fake.send_text(group, user, f"{BOT_NAME} status")
+        await fake.wait_for(lambda f: len(texts_sent(f, group["id"])) >= 1)
+
+    sent = texts_sent(fake, group["id"])
+    assert sent == ["The timeline is empty: send me a photo to start."]
+    replies_to = [
+        c.params.get("reply_parameters", {}).get("message_id") for c in fake.calls_of("sendMessage")
+    ]
+    assert ignored["message"]["message_id"] not in replies_to
+    assert not fake.calls_of("sendVideo")
+
+
+async def test_a_strangers_button_press_is_refused_and_the_owners_counts(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    owner, stranger = fake.user(10, "Di"), fake.user(11, "Ed")
+    group = fake.group_chat(-100600, "Club")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        fake.send_text(group, owner, f"{BOT_NAME} help")
+        await fake.wait_for(lambda f: bool(texts_sent(f, group["id"])))
+        help_message = fake.sent[group["id"]][-1]["message_id"]
+        fake.press_button(group, stranger, help_message, "export:10")
+        await fake.wait_for(lambda f: bool(f.calls_of("answerCallbackQuery")))
+        fake.press_button(group, owner, help_message, "export:10")
+        await fake.wait_for(
+            lambda f: any("nothing to export" in t for t in texts_sent(f, group["id"]))
+        )
+
+    refusal = fake.calls_of("answerCallbackQuery")[0].params
+    assert "belong to the person who asked" in refusal["text"]
+    assert refusal["show_alert"] is True
+    assert len(fake.calls_of("answerCallbackQuery")) == 2
+
+
+async def test_a_flood_wait_is_waited_out(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    user = fake.user(12, "Fa")
+    chat = fake.private_chat(user)
+    fake.flood("sendVideo", retry_after=1, times=1)
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        fake.send_photo(chat, user, photo_bytes)
+        await fake.wait_for(lambda f: videos(f), within_s=60)
+
+    attempts = fake.calls_of("sendVideo")
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 1.0
+    assert not any("didn't work" in t for t in texts_sent(fake, chat["id"]))
+
+
+async def test_a_video_over_the_upload_limit_is_sent_as_a_smaller_copy(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    user = fake.user(13, "Gi")
+    chat = fake.private_chat(user)
+    async with bot_running(
+        fake, redis_url, key_prefix, engine, tmp_path / "work", telegram_upload_limit_mb=0.25
+    ):
+        fake.send_photo(chat, user, photo_bytes)
+        await fake.wait_for(lambda f: videos(f), within_s=90)
+
+    (call,) = videos(fake)
+    assert len(call.files["video"][1]) <= 250_000
+    assert "smaller copy" in call.params["caption"]
+
+
+async def test_a_file_telegram_will_not_hand_over_gets_a_clear_message(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    user = fake.user(14, "Hu")
+    chat = fake.private_chat(user)
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        fake.send_video(chat, user, b"\x00" * 1000, file_size=25_000_000)
+        fake.send_text(chat, user, "status")
+        await fake.wait_for(
+            lambda f: any(t.startswith("The timeline") for t in texts_sent(f, chat["id"]))
+        )
+
+    problem = next(t for t in texts_sent(fake, chat["id"]) if "couldn't fetch" in t)
+    assert "20 MB" in problem
+    assert not fake.downloads
+
+
+async def test_exports_can_be_reserved_for_group_admins(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    admin, member = fake.user(15, "Ida"), fake.user(16, "Jo")
+    group = fake.group_chat(-100700, "Guild")
+    fake.set_member_status(group["id"], admin["id"], "administrator")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        fake.send_text(group, member, f"/access@{BOT_NAME[1:]} admins")
+        fake.send_text(group, admin, f"/access@{BOT_NAME[1:]} admins")
+        fake.send_text(group, member, f"/export@{BOT_NAME[1:]}")
+        fake.send_text(group, admin, f"/export@{BOT_NAME[1:]}")
+        await fake.wait_for(lambda f: len(answers(f, group["id"])) >= 4, within_s=30)
+
+    sent = answers(fake, group["id"])
+    assert sent[0] == "In this group only admins can do that."
+    assert sent[1].startswith("From now on only admins can export")
+    assert sent[2] == "In this group only admins can do that."
+    assert "nothing to export" in sent[3]
+
+
+def free_port() -> int:
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        return int(probe_socket.getsockname()[1])
+
+
+async def test_webhook_refuses_a_wrong_secret_and_processes_an_update_once(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    user = fake.user(17, "Ko")
+    chat = fake.private_chat(user)
+    port = free_port()
+    async with bot_running(
+        fake,
+        redis_url,
+        key_prefix,
+        engine,
+        tmp_path / "work",
+        telegram_webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
+        telegram_webhook_secret="s3cret-webhook-value",
+        telegram_webhook_listen="127.0.0.1",
+        telegram_webhook_port=port,
+    ):
+        update = fake.send_text(chat, user, "credits", build_only=True)
+        assert await fake.post_webhook(update, secret="wrong") == 403
+        assert await fake.post_webhook(update, secret=None) == 403
+        assert await fake.post_webhook(update, secret="s3cret-webhook-value") == 200
+        assert await fake.post_webhook(update, secret="s3cret-webhook-value") == 200
+        other = fake.send_text(chat, user, "status", build_only=True)
+        assert await fake.post_webhook(other, secret="s3cret-webhook-value") == 200
+        await fake.wait_for(lambda f: len(texts_sent(f, chat["id"])) >= 2)
+
+    sent = texts_sent(fake, chat["id"])
+    assert sum(t.startswith("Credits:") for t in sent) == 1
+    assert fake.webhook is not None
+    assert not fake.calls_of("getUpdates")
