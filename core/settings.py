@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = "0.0.0.0"  # noqa: S104 - the webhook must be reachable
     telegram_webhook_port: int = 8443
     telegram_album_quiet_s: float = 1.0  # an album is complete after this long without items
+    # Telegram's flood limits, enforced in each process by PTB's rate limiter: about 30 messages
+    # a second across chats and 20 a minute per group. Raise only for a server that allows it.
+    telegram_max_rate: float = 30.0
+    telegram_group_max_per_minute: float = 20.0
 
     # Discord.
     discord_bot_token: SecretStr | None = None

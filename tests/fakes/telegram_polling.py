@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import aiohttp
 
@@ -81,6 +82,9 @@ class PollingMethods(MethodGroup):
             batch = state.deliverable(limit)
             remaining = deadline - loop.time()
             if batch or state.closing or remaining <= 0:
+                now = time.monotonic()
+                for update in batch:
+                    state.delivered_at.setdefault(update["update_id"], now)
                 return batch
             try:
                 async with asyncio.timeout(remaining):

@@ -68,6 +68,7 @@ class TelegramState:
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
         self.updates: list[JSON] = []  # not yet confirmed by a getUpdates offset
+        self.delivered_at: dict[int, float] = {}  # update id -> when getUpdates first handed it
         self.allowed_updates: list[str] = []
         self.webhook: Webhook | None = None
         self.commands: dict[tuple[str, str], list[JSON]] = {}
