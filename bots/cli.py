@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="every configured adapter and the job workers")
     commands.add_parser("worker", help="run job workers only")
     commands.add_parser("telegram", help="the Telegram ingress only (polling or webhook)")
+    commands.add_parser("discord", help="the Discord ingress only (gateway, shards)")
 
     engine = commands.add_parser("engine", help="run the local NemoVideo-compatible engine")
     engine.add_argument("--host", default=None)
@@ -66,7 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(console_app.chat(settings, json_lines=args.json, out_dir=args.out))
     from bots.roles import run_role
 
-    roles = {"run": (True, True), "worker": (False, True), "telegram": (True, False)}
+    both = frozenset({"telegram", "discord"})
+    roles = {
+        "run": (both, True),
+        "worker": (frozenset(), True),
+        "telegram": (frozenset({"telegram"}), False),
+        "discord": (frozenset({"discord"}), False),
+    }
     ingress, workers = roles[args.command]
     return asyncio.run(run_role(settings, ingress=ingress, workers=workers))
 

@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def platforms_registered(runtime: Runtime, *, ingress: bool) -> AsyncIterator[list[object]]:
-    """Register each configured platform's ports on the core; start its ingress if asked."""
+async def platforms_registered(
+    runtime: Runtime, *, ingress: frozenset[str] = frozenset()
+) -> AsyncIterator[list[object]]:
+    """Register each configured platform's ports on the core; start the ingress of those named
+    in `ingress` ("telegram", "discord")."""
     settings = runtime.settings
     started: list[object] = []
     async with AsyncExitStack() as stack:
@@ -34,15 +37,35 @@ async def platforms_registered(runtime: Runtime, *, ingress: bool) -> AsyncItera
             await bot.initialize()
             stack.push_async_callback(bot.shutdown)
             runtime.core.platforms["telegram"] = telegram_ports(settings, runtime.core, bot, http)
-            if ingress:
+            if "telegram" in ingress:
                 service = TelegramService(settings, runtime.core, bot)
                 await service.start()
                 stack.push_async_callback(service.stop)
                 started.append(service)
+        if settings.discord_bot_token is not None:
+            from bots.discord.service import (
+                DiscordService,
+                discord_ports,
+                make_client,
+                point_at,
+                token,
+            )
+
+            point_at(settings)
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
+            client = make_client(settings)
+            stack.push_async_callback(client.close)
+            await client.login(token(settings))
+            runtime.core.platforms["discord"] = discord_ports(runtime.core, client, http)
+            if "discord" in ingress:
+                gateway = DiscordService(settings, runtime.core, client)
+                await gateway.start()
+                stack.push_async_callback(gateway.stop)
+                started.append(gateway)
         yield started
 
 
-async def run_role(settings: Settings, *, ingress: bool, workers: bool) -> int:
+async def run_role(settings: Settings, *, ingress: frozenset[str], workers: bool) -> int:
     """Run until SIGTERM or SIGINT; in-flight jobs are handed back to other workers."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -53,7 +76,7 @@ async def run_role(settings: Settings, *, ingress: bool, workers: bool) -> int:
         platforms_registered(runtime, ingress=ingress) as services,
     ):
         if ingress and not services:
-            log.error("no chat platform is configured: set TELEGRAM_BOT_TOKEN")
+            log.error("no chat platform is configured: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN")
             return 2
         if workers:
             async with running_worker(runtime.core):

@@ -35,6 +35,15 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "What should change? Reply to this message.",
         "zh": "需要改什么？请回复这条消息。",
     },
+    "reply.unsupported_attachment": {
+        "en": "I can explain images and videos; that file is {kind}. Send a JPG, PNG, WEBP, GIF "
+        "or MP4 instead.",
+        "zh": "我只能讲解图片和视频；这个文件是 {kind}。请改发 JPG、PNG、WEBP、GIF 或 MP4。",
+    },
+    "reply.no_image": {
+        "en": "That message has no image or video to explain.",
+        "zh": "这条消息里没有可讲解的图片或视频。",
+    },
     "help": {
         "en": "Send me a photo and I'll turn it into a 1080p video that explains it. Add a "
         "caption to say what you want, for example “make it 9:16” or “add a title "

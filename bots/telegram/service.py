@@ -33,6 +33,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bots.edit_throttle import EditThrottle
 from bots.telegram.ingress import TelegramIngress
 from bots.telegram.parse import Limits
 from bots.telegram.sink import TelegramSink
@@ -86,8 +87,7 @@ def telegram_ports(
 ) -> PlatformPorts:
     sink = TelegramSink(
         bot,
-        core.redis,
-        core.keys,
+        EditThrottle(core.redis, core.keys),
         ffmpeg=ffmpeg_path(settings.ffmpeg_binary),
         local_mode=settings.telegram_local_mode,
     )

@@ -1,8 +1,8 @@
 """Core events as Telegram calls: one progress message edited in place, replies with buttons,
 videos with their size, duration and a thumbnail.
 
-Edits of one chat's progress message are spaced at least `edit_interval_s` apart across every
-process (a Redis mark per chat), and a running job keeps its chat action ("typing",
+Edits of one chat's progress message are spaced at least a second apart across every process
+(`bots.edit_throttle`), and a running job keeps its chat action ("typing",
 "upload_video") alive, since Telegram drops it after 5 s. "Message is not modified" is skipped;
 flood waits are retried by PTB's rate limiter and never end a job for a progress edit.
 """
@@ -15,14 +15,13 @@ import json
 import logging
 from pathlib import Path
 
-from redis.asyncio import Redis
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
+from bots.edit_throttle import EditThrottle
 from bots.telegram.thumbnails import thumbnail
 from core.events import Button, Problem, Progress, Reply, Stage, Target, VideoReady
-from core.keys import Keys
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +44,15 @@ class TelegramSink:
     def __init__(
         self,
         bot: Bot,
-        redis: Redis,
-        keys: Keys,
+        throttle: EditThrottle,
         *,
         ffmpeg: str,
         local_mode: bool = False,
-        edit_interval_s: float = 1.0,
     ) -> None:
         self._bot = bot
-        self._redis = redis
-        self._keys = keys
+        self._throttle = throttle
         self._ffmpeg = ffmpeg
         self._local = local_mode
-        self._edit_ms = int(edit_interval_s * 1000)
         self._actions: dict[str, asyncio.Task[None]] = {}
 
     @staticmethod
@@ -85,7 +80,7 @@ class TelegramSink:
                 reply_parameters=self._reply_to(target),
             )
             return str(sent.message_id)
-        if not progress.finished and not await self._may_edit(target):
+        if not progress.finished and not await self._throttle.may_edit(target.chat.key):
             return message_ref  # the next update will carry the news
         try:
             await self._bot.edit_message_text(progress.text, chat_id, int(message_ref))
@@ -98,10 +93,6 @@ class TelegramSink:
         except RetryAfter:
             log.info("progress edit skipped: flood wait", extra={"chat": target.chat.key})
         return message_ref
-
-    async def _may_edit(self, target: Target) -> bool:
-        key = self._keys.edit_throttle(target.chat.key)
-        return bool(await self._redis.set(key, "1", nx=True, px=self._edit_ms))
 
     async def reply(self, target: Target, reply: Reply) -> None:
         self._stop_action(target)

@@ -50,7 +50,7 @@ async def bot_running(
     )
     async with (
         open_runtime(settings, {}, job_limits=FAST_JOBS) as runtime,
-        platforms_registered(runtime, ingress=True),
+        platforms_registered(runtime, ingress=frozenset({"telegram"})),
         running_worker(runtime.core, grace_s=1),
     ):
         yield runtime

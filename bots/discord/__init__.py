@@ -1,0 +1,8 @@
+"""The Discord adapter, on discord.py 2.7."""
+
+import warnings
+
+with warnings.catch_warnings():
+    # discord.py imports audioop (voice), deprecated since Python 3.11; clipbridge uses no voice.
+    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
+    import discord  # noqa: F401

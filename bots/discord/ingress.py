@@ -1,0 +1,199 @@
+"""Discord interactions into the core: slash commands, the message context menu, buttons and
+the Refine modal.
+
+Every interaction is acknowledged first (deferred, "thinking"), before anything touches Redis,
+the backend or a file, so the 3-second window holds however busy the process is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bots.discord.reply_ref import ReplyRef
+from core.app import Core
+from core.messages import Attachment, ChatRef, Inbound, Sender
+from core.texts import language_of, text
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+SIMPLE_COMMANDS = {
+    "export": "Render the current timeline again",
+    "credits": "Show the credits left",
+    "status": "Show the timeline",
+    "new": "Start a fresh project in this channel",
+    "cancel": "Stop the current job",
+    "help": "What I do, with an example",
+}
+ASPECTS = [app_commands.Choice(name=a, value=a) for a in ("16:9", "9:16", "1:1")]
+MEDIA = ("image/", "video/")
+
+
+def is_media(attachment: discord.Attachment) -> bool:
+    return (attachment.content_type or "").startswith(MEDIA)
+
+
+class RefineModal(discord.ui.Modal, title="Refine"):
+    """Asks what should change; the answer goes to the agent as an edit."""
+
+    change: discord.ui.TextInput[RefineModal] = discord.ui.TextInput(
+        label="What should change?", style=discord.TextStyle.paragraph, max_length=1000
+    )
+
+    def __init__(self, submit: Callable[[discord.Interaction, str], Awaitable[None]]) -> None:
+        super().__init__(custom_id="clipbridge:refine")
+        self._submit = submit
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self._submit(interaction, self.change.value)
+
+
+class DiscordIngress:
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    def register(self, tree: app_commands.CommandTree[Any]) -> None:
+        ingress = self
+
+        @tree.command(name="explain", description="Turn an image into a 1080p explainer video")
+        @app_commands.describe(
+            image="The picture (or video) to explain",
+            prompt="What you want, e.g. 'add a title Sunset'",
+            aspect="The video's shape",
+        )
+        @app_commands.choices(aspect=ASPECTS)
+        async def explain(
+            interaction: discord.Interaction,
+            image: discord.Attachment,
+            prompt: str | None = None,
+            aspect: app_commands.Choice[str] | None = None,
+        ) -> None:
+            wish = " ".join(p for p in (prompt, f"make it {aspect.value}" if aspect else None) if p)
+            await ingress.explain(interaction, image, wish)
+
+        for name, about in SIMPLE_COMMANDS.items():
+            tree.add_command(
+                app_commands.Command(name=name, description=about, callback=self._simple(name))
+            )
+
+        @tree.command(name="lang", description="Reply language")
+        @app_commands.choices(
+            language=[
+                app_commands.Choice(name="English", value="en"),
+                app_commands.Choice(name="中文", value="zh"),
+            ]
+        )
+        async def lang(
+            interaction: discord.Interaction, language: app_commands.Choice[str]
+        ) -> None:
+            await ingress.command(interaction, "lang", language.value)
+
+        @tree.command(name="access", description="Who may export and start over in this server")
+        @app_commands.choices(
+            who=[
+                app_commands.Choice(name="anyone", value="anyone"),
+                app_commands.Choice(name="admins", value="admins"),
+            ]
+        )
+        async def access(interaction: discord.Interaction, who: app_commands.Choice[str]) -> None:
+            await ingress.command(interaction, "access", who.value)
+
+        @tree.context_menu(name="Explain this image")
+        async def explain_message(
+            interaction: discord.Interaction, message: discord.Message
+        ) -> None:
+            media = [a for a in message.attachments if is_media(a)]
+            if not media:
+                await interaction.response.send_message(
+                    text("reply.no_image", language_of(str(interaction.locale))), ephemeral=True
+                )
+                return
+            await ingress.explain(interaction, media[0], "")
+
+    def _simple(self, name: str) -> Callable[[discord.Interaction], Coroutine[Any, Any, None]]:
+        async def callback(interaction: discord.Interaction) -> None:
+            await self.command(interaction, name)
+
+        return callback
+
+    async def explain(
+        self, interaction: discord.Interaction, image: discord.Attachment, wish: str
+    ) -> None:
+        if not is_media(image):
+            kind = image.content_type or image.filename.rpartition(".")[2] or "unknown"
+            language = language_of(str(interaction.locale))
+            await interaction.response.send_message(
+                text("reply.unsupported_attachment", language, kind=kind), ephemeral=True
+            )
+            return
+        await interaction.response.defer(thinking=True)
+        attachment = Attachment(image.url, image.filename, image.content_type, image.size)
+        await self._core.submit(self.inbound(interaction, text=wish, attachments=(attachment,)))
+
+    async def command(self, interaction: discord.Interaction, name: str, value: str = "") -> None:
+        await interaction.response.defer(thinking=True)
+        await self._core.submit(self.inbound(interaction, text=value, command=name))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons under our replies: custom ids ``cb:<action>:<requester id>``."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if not custom_id.startswith("cb:"):
+            return
+        _, action, requester = custom_id.split(":", 2)
+        language = language_of(str(interaction.locale))
+        if interaction.guild_id is not None and str(interaction.user.id) != requester:
+            await interaction.response.send_message(
+                text("button.not_yours", language), ephemeral=True
+            )
+            return
+        if action == "refine":
+            await interaction.response.send_modal(RefineModal(self._refined))
+            return
+        await self.command(interaction, action)
+
+    async def _refined(self, interaction: discord.Interaction, change: str) -> None:
+        await interaction.response.defer(thinking=True)
+        await self._core.submit(self.inbound(interaction, text=change))
+
+    def inbound(
+        self,
+        interaction: discord.Interaction,
+        *,
+        text: str = "",
+        attachments: tuple[Attachment, ...] = (),
+        command: str | None = None,
+    ) -> Inbound:
+        user = interaction.user
+        admin = isinstance(user, discord.Member) and (
+            user.guild_permissions.administrator or user.guild_permissions.manage_guild
+        )
+        channel_id = interaction.channel_id or 0
+        guild_id = interaction.guild_id
+        reply = ReplyRef.new(
+            interaction.application_id,
+            interaction.token,
+            channel_id,
+            interaction.created_at.timestamp(),
+        )
+        return Inbound(
+            message_id=f"interaction-{interaction.id}",
+            chat=ChatRef(PLATFORM, str(channel_id)),
+            sender=Sender(str(user.id), user.display_name, admin),
+            text=text,
+            attachments=attachments,
+            command=command,
+            language=str(interaction.locale),
+            is_group=guild_id is not None,
+            reply_ref=reply.to_json(),
+            progress_ref="original",
+            upload_limit_bytes=interaction.filesize_limit,
+            settings_scope=f"discord-guild:{guild_id}" if guild_id else None,
+        )

@@ -1,0 +1,105 @@
+"""Running the Discord side: the client (sharded when asked), command sync, and the ports.
+
+`point_at` applies the REST base and gateway URL settings to discord.py's class attributes
+(`Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`), the smallest override discord.py has; it
+serves operators behind a REST proxy, and lets tests reach a fake Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+import httpx
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bots.discord.ingress import DiscordIngress
+from bots.discord.sink import DiscordSink
+from bots.discord.source import DiscordSource
+from bots.edit_throttle import EditThrottle
+from core.app import Core
+from core.ports import PlatformPorts
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 60
+
+
+def ids(text: str) -> list[int]:
+    return [int(part) for part in text.replace(" ", "").split(",") if part]
+
+
+def point_at(settings: Settings) -> None:
+    Route.BASE = settings.discord_api_base.rstrip("/")
+    if settings.discord_gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def make_client(settings: Settings) -> discord.Client:
+    intents = discord.Intents.none()
+    intents.guilds = True
+    if settings.discord_shard_count:
+        shard_ids = ids(settings.discord_shard_ids)
+        if shard_ids:  # this process runs some of the shards; others run the rest
+            return discord.AutoShardedClient(
+                intents=intents, shard_count=settings.discord_shard_count, shard_ids=shard_ids
+            )
+        return discord.AutoShardedClient(intents=intents, shard_count=settings.discord_shard_count)
+    return discord.Client(intents=intents)
+
+
+def token(settings: Settings) -> str:
+    if settings.discord_bot_token is None:
+        raise ValueError("DISCORD_BOT_TOKEN is not set")
+    return settings.discord_bot_token.get_secret_value()
+
+
+def discord_ports(core: Core, client: discord.Client, http: httpx.AsyncClient) -> PlatformPorts:
+    """What any worker needs to answer Discord: the logged-in client's REST side."""
+    return PlatformPorts(
+        DiscordSource(http), DiscordSink(client.http, EditThrottle(core.redis, core.keys))
+    )
+
+
+class DiscordService:
+    """The Discord ingress: the gateway connection, the commands, the buttons."""
+
+    def __init__(self, settings: Settings, core: Core, client: discord.Client) -> None:
+        self._settings = settings
+        self.client = client
+        self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
+        self._ingress = DiscordIngress(core)
+        self._ingress.register(self.tree)
+        client.event(self._ingress.on_interaction)  # named on_interaction: discord.py's event
+        self._connection: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Log in (REST), sync the commands, connect the gateway and wait until ready."""
+        if not self.client.is_closed() and self.client.user is None:
+            await self.client.login(token(self._settings))
+        if self._settings.discord_sync_commands:
+            await self._sync()
+        self._connection = asyncio.create_task(self.client.connect(reconnect=True))
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            await self.client.wait_until_ready()
+        log.info("discord ingress ready")
+
+    async def _sync(self) -> None:
+        guilds = ids(self._settings.discord_guild_ids)
+        for guild_id in guilds:  # development: guild commands update at once
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        if not guilds:
+            await self.tree.sync()
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._connection is not None:
+            await asyncio.gather(self._connection, return_exceptions=True)

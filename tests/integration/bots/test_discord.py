@@ -1,0 +1,233 @@
+"""The Discord adapter end to end: the real discord.py client against a fake Discord (REST and
+gateway), the core and the local engine behind it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bots.discord.service import DiscordService
+from bots.discord.sink import DiscordSink
+from bots.edit_throttle import EditThrottle
+from bots.roles import platforms_registered
+from bots.runtime import Runtime, open_runtime, running_worker
+from core.ports import PlatformPorts
+from engine.probe import ffmpeg_binary, probe
+from engine.server import RunningEngine
+from tests.fakes.discord_api import FakeDiscord, pointed_at
+from tests.fakes.discord_records import MessageRecord
+from tests.fixtures.core import FAST_JOBS, settings_for
+
+DEFERRED_WITH_SOURCE = 5
+
+
+@pytest.fixture(scope="module")
+def photo_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    from bots.sample import make_sample_photo
+
+    return make_sample_photo(tmp_path_factory.mktemp("dc") / "p.jpg", size=(960, 640)).read_bytes()
+
+
+@asynccontextmanager
+async def bot_running(
+    fake: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    work: Path,
+) -> AsyncIterator[tuple[Runtime, DiscordService]]:
+    settings = settings_for(
+        redis_url,
+        key_prefix,
+        engine.base_url,
+        work,
+        discord_bot_token=fake.token,
+        discord_api_base=fake.rest_base,
+        discord_gateway_url=fake.gateway_url,
+    )
+    with pointed_at(fake):  # restores discord.py's REST base and gateway afterwards
+        async with (
+            open_runtime(settings, {}, job_limits=FAST_JOBS) as runtime,
+            platforms_registered(runtime, ingress=frozenset({"discord"})) as services,
+            running_worker(runtime.core, grace_s=1),
+        ):
+            (service,) = services
+            assert isinstance(service, DiscordService)
+            yield runtime, service
+
+
+def videos(fake: FakeDiscord) -> list[MessageRecord]:
+    return [m for m in fake.messages if m.kind == "created" and m.files]
+
+
+def world(fake: FakeDiscord) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    guild = fake.add_guild("Clips")
+    user = fake.add_user("ada")
+    fake.add_member(guild, user)
+    return guild, guild["channels"][0], user
+
+
+async def test_explain_defers_at_once_edits_progress_and_sends_the_mp4(
+    fake_discord: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    guild, channel, user = world(fake)
+    image = fake.add_attachment(photo_bytes, filename="dusk.jpg", content_type="image/jpeg")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        sent_at = time.monotonic()
+        interaction = await fake.invoke(
+            "explain",
+            channel=channel,
+            user=user,
+            guild=guild,
+            options={"image": image, "aspect": "9:16"},
+        )
+        await fake.wait_for(lambda: videos(fake), within_s=60)
+
+    (defer,) = [c for c in fake.callbacks if c.token == interaction["token"]]
+    assert defer.type == DEFERRED_WITH_SOURCE
+    assert defer.at - sent_at < 3.0
+    records = fake.records_for(interaction)
+    progress = [r for r in records if r.route == "original" and r.kind == "edited"]
+    assert progress and progress[-1].content.startswith("✅ Done")
+    (video,) = videos(fake)
+    assert video.route == "followup"
+    kept = tmp_path / "got.mp4"
+    kept.write_bytes(video.files[0].data)
+    info = await probe(kept, ffmpeg_binary())
+    assert (info.video_codec, info.width, info.height) == ("h264", 1080, 1920)
+    buttons = [c["custom_id"] for row in video.message["components"] for c in row["components"]]
+    assert buttons == [f"cb:refine:{user['id']}", f"cb:export:{user['id']}", f"cb:new:{user['id']}"]
+
+
+async def test_a_render_finishing_after_the_token_expired_goes_to_the_channel(
+    fake_discord: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    guild, channel, user = world(fake)
+    image = fake.add_attachment(photo_bytes, filename="dusk.jpg", content_type="image/jpeg")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work") as (rt, svc):
+        ports = rt.core.platforms["discord"]
+        sixteen_minutes_later = DiscordSink(
+            svc.client.http,
+            EditThrottle(rt.core.redis, rt.core.keys),
+            now=lambda: time.time() + 16 * 60,
+        )
+        rt.core.platforms["discord"] = PlatformPorts(ports.source, sixteen_minutes_later)
+        await fake.invoke(
+            "explain", channel=channel, user=user, guild=guild, options={"image": image}
+        )
+        await fake.wait_for(lambda: videos(fake), within_s=60)
+
+    (video,) = videos(fake)
+    assert video.route == "channel"
+    assert video.content.startswith(f"<@{user['id']}> ")
+    assert video.message["channel_id"] == channel["id"]
+
+
+async def test_a_token_the_server_says_is_dead_falls_back_to_the_channel(
+    fake_discord: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    guild, channel, user = world(fake)
+    image = fake.add_attachment(photo_bytes, filename="dusk.jpg", content_type="image/jpeg")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        interaction = await fake.invoke(
+            "explain", channel=channel, user=user, guild=guild, options={"image": image}
+        )
+        await fake.wait_for(lambda: [c for c in fake.callbacks if c.token == interaction["token"]])
+        fake.expire_interaction(interaction)
+        await fake.wait_for(lambda: videos(fake), within_s=60)
+
+    (video,) = videos(fake)
+    assert video.route == "channel"
+
+
+async def test_an_oversize_result_becomes_a_smaller_copy(
+    fake_discord: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    guild, channel, user = world(fake)
+    image = fake.add_attachment(photo_bytes, filename="dusk.jpg", content_type="image/jpeg")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        await fake.invoke(
+            "explain",
+            channel=channel,
+            user=user,
+            guild=guild,
+            options={"image": image},
+            attachment_size_limit=250_000,
+        )
+        await fake.wait_for(lambda: videos(fake), within_s=90)
+
+    (video,) = videos(fake)
+    assert len(video.files[0].data) <= 250_000
+    assert "smaller copy" in video.content
+
+
+async def test_a_strangers_press_is_refused_privately(
+    fake_discord: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    guild, channel, owner = world(fake)
+    stranger = fake.add_user("eve")
+    fake.add_member(guild, stranger)
+    message = fake.add_message(channel, fake.bot_user, content="🎬 Your video")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        pressed = await fake.press(message, f"cb:export:{owner['id']}", stranger)
+        await fake.wait_for(lambda: [c for c in fake.callbacks if c.token == pressed["token"]])
+
+    (answer,) = [c for c in fake.callbacks if c.token == pressed["token"]]
+    assert answer.ephemeral
+    assert "belong to the person who asked" in answer.data["content"]
+
+
+async def test_an_unsupported_attachment_gets_a_clear_private_message(
+    fake_discord: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    guild, channel, user = world(fake)
+    notes = fake.add_attachment(b"just words", filename="notes.txt", content_type="text/plain")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        interaction = await fake.invoke(
+            "explain", channel=channel, user=user, guild=guild, options={"image": notes}
+        )
+        await fake.wait_for(lambda: [c for c in fake.callbacks if c.token == interaction["token"]])
+
+    (answer,) = [c for c in fake.callbacks if c.token == interaction["token"]]
+    assert answer.ephemeral
+    assert "text/plain" in answer.data["content"]
+    assert not videos(fake)
