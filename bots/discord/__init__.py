@@ -5,4 +5,8 @@ import warnings
 with warnings.catch_warnings():
     # discord.py imports audioop (voice), deprecated since Python 3.11; clipbridge uses no voice.
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
-    import discord  # noqa: F401
+    import discord
+
+# clipbridge uses no voice: tell discord.py not to warn about voice libraries on every start.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False

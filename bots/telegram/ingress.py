@@ -7,6 +7,7 @@ the core's.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import replace
@@ -34,6 +35,7 @@ class TelegramIngress:
         self._core = core
         self._bot = bot
         self._limits = limits
+        self._albums: set[asyncio.Task[None]] = set()
 
     @property
     def _me(self) -> BotIdentity:
@@ -45,12 +47,22 @@ class TelegramIngress:
         if inbound is None or message is None:
             return
         if message.media_group_id and inbound.attachments:
-            album = f"{inbound.chat.key}:{message.media_group_id}"
-            collected = await self._core.albums.add(album, inbound)
-            if collected is None:
-                return  # another item's handler sends the whole album
-            inbound = collected
+            # Collecting waits for the album's last item: do it off the handler, so a slow
+            # album never holds up other chats' updates.
+            task = asyncio.create_task(self._album(inbound, message))
+            self._albums.add(task)
+            task.add_done_callback(self._albums.discard)
+            return
         await self._submit(inbound, message)
+
+    async def _album(self, item: Inbound, message: Message) -> None:
+        group = f"{item.chat.key}:{message.media_group_id}"
+        try:
+            collected = await self._core.albums.add(group, item)
+            if collected is not None:  # None: another item's task sends the whole album
+                await self._submit(collected, message)
+        except Exception:
+            log.exception("album collection failed", extra={"chat": item.chat.key})
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

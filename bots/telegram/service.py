@@ -120,7 +120,7 @@ class TelegramService:
     def __init__(self, settings: Settings, core: Core, bot: ExtBot[Any]) -> None:
         self._settings = settings
         self._webhook = bool(settings.telegram_webhook_url)
-        builder = ApplicationBuilder().bot(bot).concurrent_updates(256)
+        builder = ApplicationBuilder().bot(bot).concurrent_updates(16)
         if self._webhook:
             builder = builder.updater(None)
         self.application = builder.build()
