@@ -1,5 +1,6 @@
-"""Per-chat settings stored in Redis, changed from the chat itself: the reply language, and who
-may export or reset in a group (anyone, or the group's admins)."""
+"""Per-chat settings stored in Redis, changed from the chat itself: the reply language, who may
+export or reset in a group (anyone, or the group's admins), and, for settings shared by a whole
+server, the channels the bot works in (none listed: every channel)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ class ChatSettings:
 
     async def set_access(self, chat_key: str, level: str) -> None:
         await self._set(chat_key, "access", level)
+
+    async def channels(self, scope: str) -> set[str]:
+        value = as_str(await self._redis.hget(self._keys.chat_settings(scope), "channels"))
+        return {channel for channel in value.split(",") if channel}
+
+    async def set_channels(self, scope: str, channels: set[str]) -> None:
+        await self._set(scope, "channels", ",".join(sorted(channels)))
 
     async def _set(self, chat_key: str, name: str, value: str) -> None:
         key = self._keys.chat_settings(chat_key)

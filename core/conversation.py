@@ -25,7 +25,7 @@ from core.errors import (
     StreamInterrupted,
     WorkCancelled,
 )
-from core.events import Action, Button, Stage
+from core.events import Action, Button, Problem, Stage
 from core.gui_speak import GuiAction, translate
 from core.intents import GUARDED, Intent
 from core.nemo.multipart import MultipartFile
@@ -94,12 +94,18 @@ class Conversation:
             Intent.LANGUAGE: self._language,
             Intent.CANCEL: self._nothing_to_cancel,
             Intent.ACCESS: self._access,
+            Intent.CHANNELS: self._channels,
         }
 
     async def run(self, work: Work, ctx: WorkContext) -> bool:
         """Run (or resume) one message; True when it is finished."""
         if not await self._allowed(work):
             await self._notifier.reply(work, text("reply.admins_only", work.language))
+            return True
+        if not await self._works_here(work):
+            await self._notifier.problem(
+                work, Problem("not_here", text("reply.not_here", work.language))
+            )
             return True
         try:
             return await self.handlers[work.intent](work, ctx)
@@ -346,10 +352,37 @@ class Conversation:
         """In a group that reserved exports and resets for admins, only admins get them."""
         if not work.inbound.is_group or work.inbound.sender.is_admin:
             return True
-        if work.intent is Intent.ACCESS:
+        if work.intent in (Intent.ACCESS, Intent.CHANNELS):
             return False
         if work.intent in GUARDED and work.phase is Phase.START:
             return await self._chat_settings.access(work.inbound.settings_key) != "admins"
+        return True
+
+    async def _works_here(self, work: Work) -> bool:
+        """A server may list the channels the bot works in; the list itself is always open."""
+        scope = work.inbound.settings_scope
+        if scope is None or work.intent is Intent.CHANNELS or work.phase is not Phase.START:
+            return True
+        allowed = await self._chat_settings.channels(scope)
+        return not allowed or work.inbound.chat.chat_id in allowed
+
+    async def _channels(self, work: Work, ctx: WorkContext) -> bool:
+        scope = work.inbound.settings_key
+        wanted = work.inbound.text.strip().lower()
+        channels = await self._chat_settings.channels(scope)
+        here = work.inbound.chat.chat_id
+        changes = {"add": channels | {here}, "remove": channels - {here}, "all": set[str]()}
+        if wanted not in changes:
+            await self._notifier.reply(work, text("reply.channels_usage", work.language))
+            return True
+        await self._chat_settings.set_channels(scope, changes[wanted])
+        listed = changes[wanted]
+        where = (
+            text("reply.channels_count", work.language, count=len(listed))
+            if listed
+            else text("reply.channels_everywhere", work.language)
+        )
+        await self._notifier.reply(work, text("reply.channels_set", work.language, where=where))
         return True
 
     async def _access(self, work: Work, ctx: WorkContext) -> bool:

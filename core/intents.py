@@ -25,6 +25,7 @@ class Intent(StrEnum):
     HELP = "help"
     LANGUAGE = "lang"
     ACCESS = "access"  # who may export or reset in a group
+    CHANNELS = "channels"  # which channels of a server the bot works in
     EDIT = "edit"  # everything else: the agent, over SSE
 
 
@@ -66,6 +67,7 @@ COMMANDS: dict[str, Intent] = {
     "start": Intent.HELP,
     "lang": Intent.LANGUAGE,
     "access": Intent.ACCESS,
+    "channels": Intent.CHANNELS,
     "explain": Intent.UPLOAD,
     "edit": Intent.EDIT,
 }

@@ -90,6 +90,20 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Say /access admins or /access anyone.",
         "zh": "请发送 /access admins 或 /access anyone。",
     },
+    "reply.not_here": {
+        "en": "I don't work in this channel here. An admin can add it with /channels.",
+        "zh": "我不在这个频道工作。管理员可以用 /channels 添加它。",
+    },
+    "reply.channels_set": {
+        "en": "I now work in: {where}.",
+        "zh": "我现在工作的频道：{where}。",
+    },
+    "reply.channels_everywhere": {"en": "every channel", "zh": "所有频道"},
+    "reply.channels_count": {"en": "{count} listed channel(s)", "zh": "{count} 个指定频道"},
+    "reply.channels_usage": {
+        "en": "Say /channels add (this channel), remove, or all.",
+        "zh": "请发送 /channels add（本频道）、remove 或 all。",
+    },
     "access.anyone": {"en": "anyone", "zh": "任何人"},
     "access.admins": {"en": "only admins", "zh": "仅管理员"},
     "reply.empty_timeline": {

@@ -103,6 +103,19 @@ class DiscordIngress:
         async def access(interaction: discord.Interaction, who: app_commands.Choice[str]) -> None:
             await ingress.command(interaction, "access", who.value)
 
+        @tree.command(name="channels", description="Which channels of this server I work in")
+        @app_commands.choices(
+            change=[
+                app_commands.Choice(name="add this channel", value="add"),
+                app_commands.Choice(name="remove this channel", value="remove"),
+                app_commands.Choice(name="every channel", value="all"),
+            ]
+        )
+        async def channels(
+            interaction: discord.Interaction, change: app_commands.Choice[str]
+        ) -> None:
+            await ingress.command(interaction, "channels", change.value)
+
         @tree.context_menu(name="Explain this image")
         async def explain_message(
             interaction: discord.Interaction, message: discord.Message
@@ -172,8 +185,10 @@ class DiscordIngress:
         command: str | None = None,
     ) -> Inbound:
         user = interaction.user
-        admin = isinstance(user, discord.Member) and (
-            user.guild_permissions.administrator or user.guild_permissions.manage_guild
+        # The invoker's resolved permissions come with the interaction: no lookup needed.
+        granted = interaction.permissions
+        admin = interaction.guild_id is not None and (
+            granted.administrator or granted.manage_guild
         )
         channel_id = interaction.channel_id or 0
         guild_id = interaction.guild_id

@@ -231,3 +231,93 @@ async def test_an_unsupported_attachment_gets_a_clear_private_message(
     assert answer.ephemeral
     assert "text/plain" in answer.data["content"]
     assert not videos(fake)
+
+
+MANAGE_GUILD = 1 << 5
+
+
+async def test_a_server_can_list_the_channels_the_bot_works_in(
+    fake_discord: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    guild = fake.add_guild("Studio", channels=("art", "chat"))
+    art, chat = guild["channels"]
+    admin, member = fake.add_user("ann"), fake.add_user("mo")
+    fake.add_member(guild, admin, permissions=MANAGE_GUILD)
+    fake.add_member(guild, member, permissions=0)
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        refused = await fake.invoke(
+            "channels", channel=chat, user=member, guild=guild, options={"change": "add"}
+        )
+        added = await fake.invoke(
+            "channels", channel=art, user=admin, guild=guild, options={"change": "add"}
+        )
+        await fake.wait_for(lambda: len(followups(fake, added)) == 1)
+        elsewhere = await fake.invoke("status", channel=chat, user=member, guild=guild)
+        inside = await fake.invoke("status", channel=art, user=member, guild=guild)
+        await fake.wait_for(lambda: followups(fake, elsewhere) and followups(fake, inside))
+
+    assert followups(fake, refused)[0].content == "In this group only admins can do that."
+    assert "1 listed channel" in followups(fake, added)[0].content
+    (not_here,) = followups(fake, elsewhere)
+    assert "don't work in this channel" in not_here.content
+    assert not_here.message.get("flags", 0) & 64, "the refusal is private"
+    assert followups(fake, inside)[0].content.startswith("The timeline is empty")
+
+
+def followups(fake: FakeDiscord, interaction: dict[str, Any]) -> list[MessageRecord]:
+    return [
+        r for r in fake.records_for(interaction) if r.route == "followup" and r.kind == "created"
+    ]
+
+
+async def test_refine_opens_a_modal_whose_answer_edits_the_project(
+    fake_discord: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    _, channel, user = world(fake)
+    message = fake.add_message(channel, fake.bot_user, content="🎬 Your video")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        pressed = await fake.press(message, f"cb:refine:{user['id']}", user)
+        await fake.wait_for(lambda: [c for c in fake.callbacks if c.token == pressed["token"]])
+        submitted = await fake.submit_modal(
+            "clipbridge:refine", {"clipbridge:refine:change": "add a title 'Dusk'"}, user
+        )
+        await fake.wait_for(lambda: followups(fake, submitted), within_s=30)
+
+    (modal,) = [c for c in fake.callbacks if c.token == pressed["token"]]
+    assert modal.type == 9
+    (answer,) = followups(fake, submitted)
+    assert answer.content  # the agent's answer (or the timeline) about the edit
+
+
+async def test_the_message_menu_explains_an_image_already_posted(
+    fake_discord: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    _, channel, user = world(fake)
+    image = fake.add_attachment(photo_bytes, filename="art.jpg", content_type="image/jpeg")
+    posted = fake.add_message(channel, user, content="look", attachments=[image])
+    plain = fake.add_message(channel, user, content="no picture here")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        nothing = await fake.invoke_message_command("Explain this image", plain, user=user)
+        await fake.invoke_message_command("Explain this image", posted, user=user)
+        await fake.wait_for(lambda: videos(fake), within_s=60)
+
+    (refusal,) = [c for c in fake.callbacks if c.token == nothing["token"]]
+    assert refusal.ephemeral
+    assert "no image" in refusal.data["content"]
+    assert len(videos(fake)) == 1

@@ -198,3 +198,34 @@ async def test_cancel_stops_a_render_before_it_is_delivered(
 
     assert "🛑 Cancelled." in replies(sink)
     assert not sink.of("video")
+
+
+async def test_a_long_silence_says_still_working_and_cancel_closes_the_stream(
+    redis: Redis,
+    redis_url: str,
+    key_prefix: str,
+    make_engine: object,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    from tests.fixtures.engine import EngineFactory
+
+    assert callable(make_engine)
+    factory: EngineFactory = make_engine
+    engine = factory(think_s=6.0, heartbeat_s=0.2)  # heartbeats only, for seconds
+    sink = RecordingSink(tmp_path / "kept")
+    settings = settings_for(
+        redis_url, key_prefix, engine.base_url, tmp_path / "work", still_working_s=0.5
+    )
+    async with running_core(settings, sink) as runtime:
+        await runtime.core.submit(message("c1", files=(photo,)))
+        await sink.wait_for(lambda s: any("Still working" in e.text for e in s.of("progress")))
+        await runtime.core.submit(message("c1", "cancel"))
+        await sink.wait_for(lambda s: any(e.stage == "cancelled" for e in s.of("progress")))
+        await runtime.core.submit(message("c1", "status"))
+        await sink.wait_for(
+            lambda s: any(t.startswith(("Timeline", "The timeline")) for t in replies(s))
+        )
+
+    assert not sink.of("video")
+    assert not sink.of("problem")
