@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("telegram", help="the Telegram ingress only (polling or webhook)")
     commands.add_parser("discord", help="the Discord ingress only (gateway, shards)")
 
+    commands.add_parser("doctor", help="check the settings, Redis, the backend and the bots")
+
     engine = commands.add_parser("engine", help="run the local NemoVideo-compatible engine")
     engine.add_argument("--host", default=None)
     engine.add_argument("--port", type=int, default=None)
@@ -59,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
         serve(EngineSettings().model_copy(update=overrides))
         return 0
+    if args.command == "doctor":
+        from bots.doctor import doctor
+
+        return asyncio.run(doctor(settings))
     from bots import console_app
 
     if args.command == "demo":

@@ -1,4 +1,5 @@
-"""The long-running roles: `run` (everything), `worker` (jobs only) and `telegram` (ingress).
+"""The long-running roles: `run` (everything), `worker` (jobs only), `telegram` and `discord`
+(ingress only).
 
 Every role registers the ports of each configured platform, because any worker may deliver any
 chat's events; only ingress roles receive updates.
@@ -11,23 +12,32 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Protocol
 
 import httpx
 
+from bots.health import Check, backend_check, health_app, redis_check
+from bots.http_server import serve
 from bots.runtime import Runtime, open_runtime, running_worker
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
+class IngressService(Protocol):
+    name: str
+
+    def healthy(self) -> bool: ...
+
+
 @asynccontextmanager
 async def platforms_registered(
     runtime: Runtime, *, ingress: frozenset[str] = frozenset()
-) -> AsyncIterator[list[object]]:
+) -> AsyncIterator[list[IngressService]]:
     """Register each configured platform's ports on the core; start the ingress of those named
     in `ingress` ("telegram", "discord")."""
     settings = runtime.settings
-    started: list[object] = []
+    started: list[IngressService] = []
     async with AsyncExitStack() as stack:
         if settings.telegram_bot_token is not None:
             from bots.telegram.service import TelegramService, make_bot, telegram_ports
@@ -74,13 +84,35 @@ async def run_role(settings: Settings, *, ingress: frozenset[str], workers: bool
     async with (
         open_runtime(settings, {}) as runtime,
         platforms_registered(runtime, ingress=ingress) as services,
+        httpx.AsyncClient() as probe_http,
     ):
         if ingress and not services:
             log.error("no chat platform is configured: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN")
             return 2
-        if workers:
-            async with running_worker(runtime.core):
+        checks: dict[str, Check] = {
+            "redis": redis_check(runtime.core),
+            "backend": backend_check(runtime.nemo_base_url, probe_http),
+        }
+        for service in services:
+            checks[service.name] = _as_check(service)
+        served = None
+        if settings.health_port:
+            app = health_app(checks, runtime.core)
+            served = await serve(app, settings.health_listen, settings.health_port)
+        try:
+            if workers:
+                async with running_worker(runtime.core):
+                    await stop.wait()  # SIGTERM: stop taking jobs, hand back what runs
+            else:
                 await stop.wait()
-        else:
-            await stop.wait()
+        finally:
+            if served is not None:
+                await served.stop()
     return 0
+
+
+def _as_check(service: IngressService) -> Check:
+    async def check() -> bool:
+        return service.healthy()
+
+    return check

@@ -30,6 +30,7 @@ from core.intents import Intent, route
 from core.jobs import JobContext, JobLimits, SaqScheduler, build_worker
 from core.keys import SEEN_TTL_S, Keys
 from core.messages import Inbound
+from core.metrics import Metrics
 from core.nemo.client import Attribution, NemoClient
 from core.notifier import Notifier
 from core.ports import PlatformPorts
@@ -65,8 +66,10 @@ class Core:
         platforms: dict[str, PlatformPorts],
         job_limits: JobLimits | None = None,
         task_links: bool = True,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics or Metrics()
         self.keys = Keys(settings.redis_prefix)
         self.job_limits = job_limits or JobLimits(heartbeat_s=settings.job_heartbeat_s)
         self.redis = redis
@@ -84,6 +87,7 @@ class Core:
             Identities(redis, self.keys, client, operator),
             Sessions(redis, self.keys, client),
             max_wait_s=settings.rate_limit_wait_s,
+            metrics=self.metrics,
         )
         self.queue = ChatQueue(redis, self.keys, settings.lease_s)
         self.scheduler = SaqScheduler(self.job_queue, self.job_limits)
@@ -104,6 +108,7 @@ class Core:
             ffmpeg_path(settings.ffmpeg_binary),
             attribution,
             settings.nemo_web_base if task_links else "",
+            self.metrics,
         )
         self.renders = RenderJobs(
             redis,
@@ -114,6 +119,7 @@ class Core:
             delivery,
             self.scheduler,
             self.reporter,
+            self.metrics,
             RenderTiming(
                 settings.render_poll_min_s, settings.render_poll_max_s, settings.render_deadline_s
             ),
@@ -143,6 +149,7 @@ class Core:
             self.reporter,
             self.chat_settings,
             self.scheduler,
+            self.metrics,
             TurnConfig(default_language=settings.default_language),
         )
 
@@ -162,7 +169,9 @@ class Core:
         token = secrets.token_hex(8)
         pushed = await self.queue.push(chat_key, inbound.message_id, work.to_json(), token)
         if pushed.duplicate:
+            self.metrics.duplicates.labels(inbound.chat.platform).inc()
             return Submitted(duplicate=True, intent=intent)
+        self.metrics.messages_in.labels(inbound.chat.platform, intent.value).inc()
         if pushed.turn_token:
             await self.scheduler.start_turn(chat_key, pushed.turn_token)
         elif pushed.ahead > 0:
@@ -196,6 +205,11 @@ class Core:
                 await self.scheduler.start_turn(chat_key, token)
                 started += 1
         return started
+
+    async def sample_metrics(self) -> None:
+        """Refresh the gauges that are read from Redis (called when metrics are scraped)."""
+        self.metrics.queue_depth.set(await self.redis.scard(self.keys.active_chats()))
+        self.metrics.jobs_waiting.set(await self.job_queue.count("queued"))
 
     def worker(self, *, concurrency: int | None = None, grace_s: int = 25) -> Worker[JobContext]:
         """A saq worker for the core's jobs; `grace_s` is how long a stop waits for jobs."""

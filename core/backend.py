@@ -15,12 +15,14 @@ from typing import TypeVar
 
 from core.errors import (
     AnonymousTokenRefused,
+    BackendError,
     MissingClientId,
     RateLimited,
     SessionNotFound,
     TokenInvalid,
 )
 from core.identity import Credentials, Identities
+from core.metrics import Metrics
 from core.nemo.client import NemoClient
 from core.nemo.models import NemoSession
 from core.sessions import Sessions
@@ -60,8 +62,10 @@ class Backend:
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_wait_s: float = 30.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._max_wait_s = max_wait_s
+        self._metrics = metrics or Metrics()
         self.client = client
         self.identities = identities
         self.sessions = sessions
@@ -87,39 +91,52 @@ class Backend:
 
         `recover_session=False` is for calls whose meaning depends on what the session holds
         (an edit or an export of an uploaded photo): a new session would not hold it, so the
-        1002 is raised for the caller to start over.
+        1002 is raised for the caller to start over. Every error answer is counted, recovered
+        or not.
         """
         recovered: set[str] = set()
         while True:
             try:
                 access = await self.access(chat_key, language, with_session=with_session)
                 return await operation(access)
-            except AnonymousTokenRefused:
-                raise
-            except TokenInvalid:
-                if "1001" in recovered:
+            except BackendError as exc:
+                self._metrics.backend_errors.labels(exc.code).inc()
+                if not await self._recovered(
+                    exc, chat_key, recovered, with_session, recover_session
+                ):
                     raise
-                recovered.add("1001")
-                credentials = await self.identities.current(chat_key)
-                await self.identities.renew(chat_key, credentials)
-            except SessionNotFound:
-                if "1002" in recovered or not with_session:
-                    raise
-                recovered.add("1002")
-                await self.sessions.drop(chat_key)
-                if not recover_session:
-                    raise
-            except MissingClientId:
-                if "400" in recovered or self.identities_are_operator:
-                    raise
-                recovered.add("400")
-                await self.identities.replace_client(chat_key)
-                await self.sessions.drop(chat_key)
-            except RateLimited as exc:
-                if "429" in recovered:
-                    raise
-                recovered.add("429")
-                await self._sleep(min(exc.retry_after_s, self._max_wait_s))
+
+    async def _recovered(
+        self,
+        error: BackendError,
+        chat_key: str,
+        done: set[str],
+        with_session: bool,
+        recover_session: bool,
+    ) -> bool:
+        """Do what `error` asks for, once per call; False when there is nothing (more) to do."""
+        if isinstance(error, AnonymousTokenRefused) or error.code in done:
+            return False
+        done.add(error.code)
+        if isinstance(error, TokenInvalid):
+            credentials = await self.identities.current(chat_key)
+            await self.identities.renew(chat_key, credentials)
+            return True
+        if isinstance(error, SessionNotFound):
+            if not with_session:
+                return False
+            await self.sessions.drop(chat_key)
+            return recover_session
+        if isinstance(error, MissingClientId):
+            if self.identities_are_operator:
+                return False
+            await self.identities.replace_client(chat_key)
+            await self.sessions.drop(chat_key)
+            return True
+        if isinstance(error, RateLimited):
+            await self._sleep(min(error.retry_after_s, self._max_wait_s))
+            return True
+        return False
 
     @property
     def identities_are_operator(self) -> bool:

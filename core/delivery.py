@@ -12,6 +12,7 @@ from core.backend import Access, Backend
 from core.errors import BackendUnavailable
 from core.events import Action, Button, Stage, VideoReady
 from core.fit import shrink
+from core.metrics import Metrics
 from core.nemo.client import SKILL_SOURCE, Attribution
 from core.notifier import Notifier
 from core.texts import human_duration, human_size, text
@@ -47,7 +48,9 @@ class Delivery:
         ffmpeg: str,
         attribution: Attribution,
         web_base: str,
+        metrics: Metrics,
     ) -> None:
+        self._metrics = metrics
         self._backend = backend
         self._notifier = notifier
         self._work_dir = work_dir
@@ -71,6 +74,8 @@ class Delivery:
             size = await self._download(work, render_id, output_url, original)
             video = await self._fit(work, original, smaller, size, output_url, draft)
             await self._notifier.video(work, video)
+            how = "link" if video.path is None else "smaller" if video.path == smaller else "file"
+            self._metrics.deliveries.labels(work.inbound.chat.platform, how).inc()
         finally:
             original.unlink(missing_ok=True)
             smaller.unlink(missing_ok=True)

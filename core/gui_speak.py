@@ -41,7 +41,8 @@ _RULES: tuple[tuple[re.Pattern[str], GuiAction | None], ...] = (
         ),
         GuiAction.SHOW_CREDITS,
     ),
-    (re.compile(r"\b(?:click|press|tap)\b|\bdrag\b|\bdrop\b|点击|拖拽|拖动", re.I), None),
+    # "click" in any form (clicking, double-click, clickable): nothing here can be clicked.
+    (re.compile(r"click|\b(?:press|tap)\b|\bdrag\b|\bdrop\b|点击|拖拽|拖动", re.I), None),
 )
 _SENTENCES = re.compile(r"(?<=[.!?。！？])\s*|\n+")
 _TEMPORARY_ISSUE = re.compile(r"i encountered a temporary issue", re.I)

@@ -85,10 +85,20 @@ _EDIT_OPENERS = re.compile(
 )
 
 
+def _visible(text: str) -> str:
+    """Every whitespace character (a CR, a form feed, U+2028...) as a space; other control,
+    format and unassigned characters (bidirectional marks, zero-width joiners) removed."""
+    return "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
+
+
 def normalise(text: str) -> str:
     """Lower case, NFKC, control and bidirectional marks removed, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t ")
+    # Marks go before NFKC, so that one between a letter and its accent changes nothing.
+    text = _visible(unicodedata.normalize("NFKC", _visible(text)))
     return " ".join(text.lower().replace("’", "'").split())
 
 
@@ -128,7 +138,7 @@ def route(text: str, *, has_attachments: bool = False, command: str | None = Non
         return COMMANDS.get(command.lower().lstrip("/"), Intent.EDIT)
     if has_attachments:
         return Intent.UPLOAD
-    clean = _QUOTED.sub(" ", normalise(text)).strip()
+    clean = " ".join(_QUOTED.sub(" ", normalise(text)).split())
     if not clean or not _command_like(clean) or _EDIT_OPENERS.match(clean):
         return Intent.EDIT
     for intent, phrases in ROUTES:

@@ -29,6 +29,7 @@ from core.errors import (
 )
 from core.events import Stage
 from core.keys import RENDER_TTL_S, Keys
+from core.metrics import Metrics
 from core.nemo.models import RenderStatus
 from core.notifier import Notifier
 from core.problems import Reporter
@@ -86,8 +87,10 @@ class RenderJobs:
         delivery: Delivery,
         scheduler: Scheduler,
         reporter: Reporter,
+        metrics: Metrics,
         timing: RenderTiming,
     ) -> None:
+        self._metrics = metrics
         self._reporter = reporter
         self._redis = redis
         self._keys = keys
@@ -144,7 +147,7 @@ class RenderJobs:
         if await self._queue.is_cancelled(record.chat_key, record.message_id):
             await self._cancel_backend(work, record)
             await self._notifier.progress(work, Stage.CANCELLED)
-            return await self._finish(work, record)
+            return await self._finish(work, record, "cancelled")
         if time.time() - record.created_at > self._timing.deadline_s:
             await self._cancel_backend(work, record)
             raise RenderTimedOut("the render passed its deadline")
@@ -169,7 +172,8 @@ class RenderJobs:
         await self._delivery.deliver(
             work, record.export_id, record.render_id, status.output_url, record.draft
         )
-        await self._finish(work, record)
+        self._metrics.render_seconds.observe(time.time() - record.created_at)
+        await self._finish(work, record, "delivered")
 
     async def _submit(self, work: Work, record: ExportRecord) -> RenderStatus:
         async def submit(access: Access) -> RenderStatus:
@@ -216,10 +220,11 @@ class RenderJobs:
 
     async def _fail(self, work: Work, record: ExportRecord, error: ClipbridgeError) -> None:
         await self._reporter.report(work, error)
-        await self._finish(work, record)
+        await self._finish(work, record, error.code)
 
-    async def _finish(self, work: Work, record: ExportRecord) -> None:
+    async def _finish(self, work: Work, record: ExportRecord, outcome: str) -> None:
         """The item is over (delivered, failed or cancelled): hand the chat back to its turn."""
+        self._metrics.jobs.labels("export", outcome).inc()
         record.finished = True
         await self._save(record)
         work.phase = Phase.DELIVERED

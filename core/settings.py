@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     discord_shard_count: int | None = None  # with shard ids, split the gateway across processes
     discord_shard_ids: str = ""  # comma-separated shard ids this process runs
 
+    # Operations.
+    health_port: int = 9102  # /healthz and /metrics for long-running roles; 0: off
+    health_listen: str = "0.0.0.0"  # noqa: S104 - probes come from outside the container
+
     # Logging.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"

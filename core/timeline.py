@@ -9,6 +9,7 @@ Keys: ``t`` tracks, ``tt`` type (0 video, 1 audio, 7 text), ``sg`` segments, ``d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,9 +39,14 @@ MAX_LABEL = 40
 
 
 def _number(value: Any) -> float | None:
+    """A JSON number as a float; None for anything else, NaN, infinities and huge integers."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _seconds(ms: float) -> str:

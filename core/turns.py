@@ -20,6 +20,7 @@ from core.conversation import Conversation
 from core.errors import WorkCancelled
 from core.events import Problem
 from core.intents import Intent
+from core.metrics import Metrics
 from core.notifier import Notifier
 from core.problems import Reporter
 from core.render_jobs import RenderJobs
@@ -85,8 +86,10 @@ class Turns:
         reporter: Reporter,
         chat_settings: ChatSettings,
         scheduler: Scheduler,
+        metrics: Metrics,
         config: TurnConfig,
     ) -> None:
+        self._metrics = metrics
         self._queue = queue
         self._conversation = conversation
         self._renders = renders
@@ -140,6 +143,7 @@ class Turns:
             finished = await self._conversation.run(work, context)
             if finished:
                 await self._notifier.close(work)
+            self._metrics.jobs.labels(work.intent.value, "done" if finished else "exporting").inc()
             return finished
         except LeaseLost:
             log.warning(
@@ -148,6 +152,7 @@ class Turns:
             return False
         except Exception as exc:  # a bug must not stall the chat: say so and move on
             log.exception("message failed", extra={"chat": work.chat_key})
+            self._metrics.jobs.labels(work.intent.value, "failed").inc()
             await self._reporter.report(work, exc)
             return True
 

@@ -187,9 +187,7 @@ class DiscordIngress:
         user = interaction.user
         # The invoker's resolved permissions come with the interaction: no lookup needed.
         granted = interaction.permissions
-        admin = interaction.guild_id is not None and (
-            granted.administrator or granted.manage_guild
-        )
+        admin = interaction.guild_id is not None and (granted.administrator or granted.manage_guild)
         channel_id = interaction.channel_id or 0
         guild_id = interaction.guild_id
         reply = ReplyRef.new(

@@ -70,6 +70,8 @@ def discord_ports(core: Core, client: discord.Client, http: httpx.AsyncClient) -
 class DiscordService:
     """The Discord ingress: the gateway connection, the commands, the buttons."""
 
+    name = "discord"
+
     def __init__(self, settings: Settings, core: Core, client: discord.Client) -> None:
         self._settings = settings
         self.client = client
@@ -98,6 +100,9 @@ class DiscordService:
             await self.tree.sync(guild=guild)
         if not guilds:
             await self.tree.sync()
+
+    def healthy(self) -> bool:
+        return self.client.is_ready() and not self.client.is_closed()
 
     async def stop(self) -> None:
         await self.client.close()

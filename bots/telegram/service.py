@@ -8,15 +8,12 @@ handled from PTB's queue, and the core de-duplicates redeliveries on the update 
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,6 +31,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bots.edit_throttle import EditThrottle
+from bots.http_server import Served, serve
 from bots.telegram.ingress import TelegramIngress
 from bots.telegram.parse import Limits
 from bots.telegram.sink import TelegramSink
@@ -117,6 +115,8 @@ def webhook_app(
 class TelegramService:
     """The Telegram ingress: receives updates and hands them to the core."""
 
+    name = "telegram"
+
     def __init__(self, settings: Settings, core: Core, bot: ExtBot[Any]) -> None:
         self._settings = settings
         self._webhook = bool(settings.telegram_webhook_url)
@@ -129,9 +129,7 @@ class TelegramService:
             MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, ingress.on_message)
         )
         self.application.add_handler(CallbackQueryHandler(ingress.on_button))
-        self._server: uvicorn.Server | None = None
-        self._serving: asyncio.Task[None] | None = None
-        self.webhook_port: int | None = None
+        self._served: Served | None = None
 
     async def start(self) -> None:
         app = self.application
@@ -155,26 +153,30 @@ class TelegramService:
             raise ValueError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
         path = urlsplit(settings.telegram_webhook_url).path or "/"
         app = webhook_app(self.application, secret.get_secret_value(), path)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((settings.telegram_webhook_listen, settings.telegram_webhook_port))
-        self.webhook_port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._serving = asyncio.create_task(self._server.serve(sockets=[sock]))
+        self._served = await serve(
+            app, settings.telegram_webhook_listen, settings.telegram_webhook_port
+        )
         await self.application.bot.set_webhook(
             settings.telegram_webhook_url,
             secret_token=secret.get_secret_value(),
             allowed_updates=UPDATES,
         )
 
+    def healthy(self) -> bool:
+        app = self.application
+        receiving = (
+            self._served is not None and not self._served.task.done()
+            if self._webhook
+            else app.updater is not None and app.updater.running
+        )
+        return app.running and receiving
+
     async def stop(self) -> None:
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
-        if self._server is not None and self._serving is not None:
-            self._server.should_exit = True
-            await self._serving
+        if self._served is not None:
+            await self._served.stop()
         if app.running:
             await app.stop()
         await app.shutdown()

@@ -14,7 +14,9 @@ accepted here, each with a test (tests/unit/core/test_shapes.py):
 from __future__ import annotations
 
 import json
+import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,6 +45,8 @@ _CODE_ERRORS: dict[int, type[BackendError]] = {
     4002: FileTooLarge,
 }
 _SCOPES = ("read", "write", "upload", "render")
+# A code sent as a string: ASCII digits only (int() also takes "٣" and refuses "²" and 5000 digits).
+_INTEGER = re.compile(r"\s*-?[0-9]{1,9}\s*", re.ASCII)
 _PHASES: dict[str, RenderPhase] = {
     "pending": "pending",
     "queued": "pending",
@@ -69,7 +73,7 @@ def decode_json(body: bytes, status: int) -> Any:
     """Parse a body as JSON; a body that is not JSON is the backend failing, not the user."""
     try:
         return json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # nesting too deep for the parser is not JSON
         raise BackendUnavailable(
             f"the backend answered HTTP {status} with a body that is not JSON", status=status
         ) from exc
@@ -92,7 +96,7 @@ def _code(payload: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
         return int(value)
     return None
 
@@ -146,9 +150,13 @@ def data_of(payload: Any) -> dict[str, Any]:
 
 def parse_expiry(value: Any, now: datetime) -> datetime:
     """An ISO time (with Z or offset) or epoch seconds/ms; seven days when missing or odd."""
-    if isinstance(value, int | float) and value > 0:
-        seconds = value / 1000 if value > 10**11 else value
-        return datetime.fromtimestamp(seconds, UTC)
+    number = _finite(value)
+    if number is not None and number > 0:
+        seconds = number / 1000 if number > 10**11 else number
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return now + timedelta(days=7)  # beyond what a datetime holds
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -177,11 +185,11 @@ def render_status(payload: Any, render_id: str) -> RenderStatus:
         or data.get("output_url")
         or (output.get("url") if isinstance(output, Mapping) else None)
     )
-    progress = data.get("progress", payload.get("progress", 0))
+    progress = _finite(data.get("progress", payload.get("progress", 0)))
     return RenderStatus(
         render_id=str(data.get("id") or payload.get("id") or render_id),
         phase=phase,
-        progress=int(progress) if isinstance(progress, int | float) else 0,
+        progress=int(max(0.0, min(progress, 100.0))) if progress is not None else 0,
         output_url=str(url) if url else None,
         error=_message(data) or _message(payload) or None,
     )
@@ -202,30 +210,37 @@ def uploaded_files(data: Mapping[str, Any]) -> list[UploadedFile]:
                 cdn_url=str(item["cdn_url"]),
                 width=_int_or_none(item.get("width")),
                 height=_int_or_none(item.get("height")),
-                duration_s=float(item["duration"]) if _is_number(item.get("duration")) else None,
+                duration_s=_finite(item.get("duration")),
             )
         )
     return result
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _finite(value: Any) -> float | None:
+    """A JSON number as a float; None for anything else, NaN, infinities and huge integers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _int_or_none(value: Any) -> int | None:
-    return int(value) if _is_number(value) else None
+    number = _finite(value)
+    return int(number) if number is not None else None
 
 
 def agent_events(data: str) -> list[AgentEvent]:
     """Turn one SSE ``data`` payload into agent events, whatever shape it came in."""
     if not data.strip():
         return [AgentEvent(EventKind.HEARTBEAT)]
-    stripped = data.lstrip()
     try:
         payload = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         # Broken JSON is a backend fault, never text for the user; anything else is plain text.
-        return [] if stripped.startswith(("{", "[")) else [AgentEvent(EventKind.TEXT, text=data)]
+        return [] if _looks_like_json(data) else [AgentEvent(EventKind.TEXT, text=data)]
     if isinstance(payload, str):
         return [AgentEvent(EventKind.TEXT, text=payload)] if payload.strip() else []
     if not isinstance(payload, Mapping):
@@ -238,6 +253,16 @@ def agent_events(data: str) -> list[AgentEvent]:
         return [event for part in content["parts"] for event in _part_event(part)]
     text = payload.get("text")
     return [AgentEvent(EventKind.TEXT, text=text)] if isinstance(text, str) and text else []
+
+
+def _looks_like_json(data: str) -> bool:
+    """Whether `data` opens an object or array once blanks and invisible marks (a BOM, a
+    zero-width space, a direction mark) are skipped."""
+    for char in data:
+        if char.isspace() or unicodedata.category(char) == "Cf":
+            continue
+        return char in "{["
+    return False
 
 
 def _typed_event(kind: str, payload: Mapping[str, Any]) -> list[AgentEvent]:

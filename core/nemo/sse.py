@@ -2,7 +2,9 @@
 
 httpx-sse's ``aiter_sse()`` drops comment lines, and comments are how the backend sends
 heartbeats, so lines are read here and fed to httpx-sse's own event decoder; a comment becomes a
-heartbeat event.
+heartbeat event. Lines are split by httpx-sse's line decoder, not httpx's ``aiter_lines()``: that
+one also breaks at U+2028, U+0085 and the like, which JSON leaves unescaped inside a string, and
+so would cut an agent's text event in two.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
-from httpx_sse._decoders import SSEDecoder
+from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 
 from core.nemo.models import AgentEvent, EventKind
 from core.nemo.shapes import agent_events
@@ -29,8 +31,7 @@ async def read_agent_events(
     response: httpx.Response, cursor: StreamCursor
 ) -> AsyncIterator[AgentEvent]:
     decoder = SSEDecoder()
-    async for raw in response.aiter_lines():
-        line = raw.rstrip("\r\n")
+    async for line in _lines(response):
         if line.startswith(":"):
             yield AgentEvent(EventKind.HEARTBEAT)
             continue
@@ -42,3 +43,13 @@ async def read_agent_events(
             cursor.last_event_id = event.id
         for item in agent_events(event.data):
             yield item
+
+
+async def _lines(response: httpx.Response) -> AsyncIterator[str]:
+    """The body's lines, split at CR, LF or CRLF only (the SSE rule), whatever the chunking."""
+    splitter = SSELineDecoder()
+    async for text in response.aiter_text():
+        for line in splitter.decode(text):
+            yield line
+    for line in splitter.flush():
+        yield line

@@ -1,0 +1,77 @@
+"""The few EXIF tags that say how an image was made, read with Pillow from the raw EXIF block
+(no image is opened: `Image.Exif` parses the TIFF structure alone)."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+from PIL import ExifTags, Image
+
+from core.provenance.finding import FIELD_LIMIT, clip
+
+log = logging.getLogger(__name__)
+
+# EXIF UserComment starts with an 8-byte character code; A1111 writes its parameters there in
+# JPEG and WebP, as UNICODE (UTF-16, big-endian from piexif).
+_CHARSETS = {b"ASCII\0\0\0": "ascii", b"UNICODE\0": "utf-16", b"\0" * 8: "utf-8"}
+
+
+@dataclass(frozen=True)
+class ExifFacts:
+    """Camera, time and software from EXIF, and a user comment that may hold a web UI's record."""
+
+    make: str | None = None
+    model: str | None = None
+    taken_at: str | None = None
+    software: str | None = None
+    user_comment: str | None = None
+
+    @property
+    def any(self) -> bool:
+        return any((self.make, self.model, self.taken_at, self.software, self.user_comment))
+
+
+def read_exif(data: bytes) -> ExifFacts | None:
+    """The facts in an EXIF block ("Exif\\0\\0" + TIFF, or TIFF alone); None when unreadable."""
+    exif = Image.Exif()
+    try:
+        # Pillow warns on damaged EXIF (and the tests turn warnings into errors): a damaged
+        # block reads as far as it goes.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exif.load(data)
+            sub = exif.get_ifd(ExifTags.IFD.Exif)
+            facts = ExifFacts(
+                make=clip(exif.get(ExifTags.Base.Make)),
+                model=clip(exif.get(ExifTags.Base.Model)),
+                taken_at=clip(
+                    sub.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+                ),
+                software=clip(exif.get(ExifTags.Base.Software)),
+                user_comment=_user_comment(sub.get(ExifTags.Base.UserComment)),
+            )
+    except Exception:  # any damage in the TIFF structure means no EXIF facts
+        log.debug("unreadable EXIF block", exc_info=True)
+        return None
+    return facts if facts.any else None
+
+
+def _user_comment(value: object) -> str | None:
+    if isinstance(value, str):
+        return clip(value.strip("\0"), FIELD_LIMIT * 4)
+    if not isinstance(value, bytes) or len(value) <= 8:
+        return None
+    encoding = _CHARSETS.get(value[:8])
+    body = value[8:]
+    if encoding == "utf-16":
+        # piexif writes big-endian without a BOM; a little-endian writer leaves the ASCII
+        # characters' zero bytes odd-placed.
+        little = body[1::2].count(0) > body[0::2].count(0)
+        text = body.decode("utf-16-le" if little else "utf-16-be", "replace")
+    elif encoding is not None:
+        text = body.decode(encoding, "replace")
+    else:
+        return None
+    return clip(text.strip("\0"), FIELD_LIMIT * 4)

@@ -1,0 +1,105 @@
+"""What a file's own metadata says about how the image was made: the values `read_provenance`
+returns and the partial records each metadata reader contributes to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["ai", "camera", "edited", "unknown"]
+C2paStatus = Literal["trusted", "untrusted", "invalid", "unverified"]
+
+# The card and the agent hint show at most this much of a prompt.
+PROMPT_LIMIT = 300
+# A Finding keeps at most this much of any prompt: enough for any real prompt, bounded for a
+# hostile one (a 10 MB text chunk must not travel on as a 10 MB string).
+FIELD_LIMIT = 4000
+# Settings (model, sampler, seed...) are short in every real record.
+SETTING_LIMIT = 200
+
+
+def clip(value: object, limit: int = SETTING_LIMIT) -> str | None:
+    """A value as stripped text of at most `limit` characters, None when there is nothing."""
+    if value is None or isinstance(value, dict | list | tuple):
+        return None
+    text = str(value).strip()
+    return text[:limit] if text else None
+
+
+def to_int(value: object) -> int | None:
+    """An integer from a record's value ("30", 30, 30.0), None for anything else."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(float(str(value).strip()))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 <= number < 1 << 31 else None
+
+
+@dataclass(frozen=True)
+class GenerationRecord:
+    """The prompt and settings one generator wrote into the file (A1111, ComfyUI, NovelAI)."""
+
+    source: str
+    generator: str | None = None
+    generator_version: str | None = None
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    model: str | None = None
+    seed: str | None = None
+    steps: int | None = None
+    sampler: str | None = None
+    cfg: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class C2paFinding:
+    """What a C2PA manifest store says, and whether the c2pa library could verify its signature.
+
+    `validated` is True only when the library reported the manifest intact and its signer on a
+    trust list; False when it reported a failure (an untrusted signer included); None when it
+    gave no verdict or could not read the manifest. `validation_note` says why in plain words.
+    """
+
+    claim_generator: str | None
+    signer: str | None
+    validated: bool | None
+    validation_note: str | None
+    status: C2paStatus = "unverified"
+    signer_common_name: str | None = None
+    signed_at: str | None = None
+    digital_source_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Everything the file's metadata says about its making; `sources` names where each fact
+    came from ("png:parameters", "png:comfyui", "png:novelai", "xmp", "c2pa", "exif")."""
+
+    kind: Kind = "unknown"
+    generator: str | None = None
+    generator_version: str | None = None
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    model: str | None = None
+    seed: str | None = None
+    steps: int | None = None
+    sampler: str | None = None
+    cfg: str | None = None
+    width: int | None = None
+    height: int | None = None
+    c2pa: C2paFinding | None = None
+    digital_source_type: str | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    taken_at: str | None = None
+    software: str | None = None
+    sources: tuple[str, ...] = ()
+
+    @property
+    def found(self) -> bool:
+        """Whether the file carries any provenance record at all."""
+        return bool(self.sources)
