@@ -139,6 +139,7 @@ class Core:
                     max_s=settings.sse_max_s, still_working_s=settings.still_working_s
                 ),
                 settle_poll_s=settings.settle_poll_s,
+                scratch_dir=Path(settings.work_dir),
             ),
         )
         self.turns = Turns(

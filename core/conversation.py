@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from core.agent_stream import Heard, StreamLimits, listen
@@ -32,6 +33,8 @@ from core.nemo.multipart import MultipartFile
 from core.notifier import Notifier
 from core.ports import PlatformPorts
 from core.problems import Reporter
+from core.provenance import agent_hint, provenance_card, read_provenance
+from core.streams import looks_like_image, teed, ticking
 from core.texts import text
 from core.timeline import is_exportable, summarise
 from core.work import Phase, Work
@@ -58,6 +61,7 @@ class ConversationConfig:
     settle_poll_s: float = 5.0
     settle_max_s: float = 120.0
     tell_after_s: float = 30.0
+    scratch_dir: Path = Path("var/work")  # a copy of an image while its provenance is read
 
 
 Handler = Callable[[Work, WorkContext], Awaitable[bool]]
@@ -149,7 +153,8 @@ class Conversation:
             await self._upload(work, ctx)
         if work.phase is Phase.UPLOADED:
             instruction = work.inbound.text.strip() or self._config.default_prompt
-            heard = await self._send(work, ctx, instruction)
+            hint = work.notes.get(f"provenance.{work.item}")
+            heard = await self._send(work, ctx, f"{instruction}\n{hint}" if hint else instruction)
             translated = translate(heard.text)
             if translated.text:
                 await self._notifier.reply(work, translated.text)
@@ -170,19 +175,34 @@ class Conversation:
             raise FileTooLarge("the attachment is over the upload limit")
         await self._notifier.progress(work, Stage.UPLOADING, name=attachment.filename)
         source = self._platforms[work.inbound.chat.platform].source
+        self._config.scratch_dir.mkdir(parents=True, exist_ok=True)
+        copy = self._config.scratch_dir / f"{work.message_id}.{work.item}.upload"
+        keep = looks_like_image(attachment)
 
         async def upload(access: Access) -> None:
+            stream = ticking(source.open(attachment), ctx)
             part = MultipartFile(
-                source.open(attachment),
+                teed(stream, copy) if keep else stream,
                 filename=attachment.filename,
                 content_type=attachment.mime or "application/octet-stream",
                 size=attachment.size,
             )
             await self._backend.client.upload(access.token, access.session_id, part)
 
-        await self._backend.call(work.chat_key, self._session_language(work), upload)
+        try:
+            await self._backend.call(work.chat_key, self._session_language(work), upload)
+            if keep:
+                await self._tell_provenance(work, copy)
+        finally:
+            copy.unlink(missing_ok=True)
         work.phase = Phase.UPLOADED
         await ctx.checkpoint()
+
+    async def _tell_provenance(self, work: Work, copy: Path) -> None:
+        """What the image's own record says: a card for the chat, a hint for the agent."""
+        finding = await asyncio.to_thread(read_provenance, copy)
+        work.notes[f"provenance.{work.item}"] = agent_hint(finding)
+        await self._notifier.reply(work, provenance_card(finding, work.language))
 
     # -- talking to the agent ------------------------------------------------------------------
 

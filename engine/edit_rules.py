@@ -16,6 +16,7 @@ from typing import Any
 from engine import explainer
 from engine.draft import ASPECTS, Draft
 from engine.phrases import say
+from engine.provenance_hint import Provenance
 from engine.sessions import Upload
 
 
@@ -60,6 +61,7 @@ class EditWork:
     chinese: bool
     limits: EditLimits
     outcome: EditOutcome
+    provenance: Provenance | None = None  # what the client read from the file, if it said
 
     def step(self, name: str, args: dict[str, Any], reply: str) -> None:
         result = {"ok": True, "duration_ms": self.draft["d"], "tracks": len(self.draft["t"])}

@@ -16,6 +16,7 @@ from engine import explainer
 from engine.draft import Draft, is_exportable
 from engine.edit_rules import EditLimits, EditOutcome, EditWork, ToolStep, find_intents
 from engine.phrases import is_chinese, say
+from engine.provenance_hint import made_captions, split_provenance
 from engine.sessions import Upload
 
 __all__ = ["EditLimits", "EditOutcome", "ToolStep", "chance", "edit"]
@@ -34,6 +35,7 @@ def edit(
     language: str = "en",
 ) -> EditOutcome:
     """Apply `message` to `draft`; `previous` is what undo would restore."""
+    message, provenance = split_provenance(message)
     chinese = is_chinese(message) or language.lower().startswith("zh")
     outcome = EditOutcome(draft=None)
     if _UNDO.search(message):
@@ -45,7 +47,7 @@ def edit(
         outcome.replies.append(say("undone", chinese))
         return outcome
     upload = next((item for item in reversed(uploads) if item.file_type != "audio"), None)
-    work = EditWork(draft, upload, chinese, limits, outcome)
+    work = EditWork(draft, upload, chinese, limits, outcome, provenance)
     matches = find_intents(message)
     if upload is None:
         matches = [(rule, match) for rule, match in matches if not rule.needs_picture]
@@ -66,7 +68,8 @@ def _build(work: EditWork) -> None:
     analysis = {"width": upload.width, "height": upload.height, "colours": upload.colours}
     work.outcome.steps.append(ToolStep("analyze_media", {"file": upload.filename}, analysis))
     total_ms = work.draft["d"] or round(work.limits.default_s * 1000)
-    work.draft = explainer.build_explainer(upload, work.draft, total_ms, work.chinese)
+    made = made_captions(work.provenance, work.chinese) if work.provenance else []
+    work.draft = explainer.build_explainer(upload, work.draft, total_ms, work.chinese, made)
     seconds = f"{total_ms / 1000:g}"
     work.step(
         "build_explainer",

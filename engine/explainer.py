@@ -8,6 +8,7 @@ can chain them and the session keeps the old draft for undo. The draft format is
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 from engine.draft import ASPECTS, Draft, Segment, Track, TrackType, empty_draft
 from engine.phrases import colour_words, say
@@ -54,9 +55,13 @@ def _card_ms(total_ms: int) -> int:
     return max(low, min(high, total_ms // 5))
 
 
-def caption_segments(upload: Upload, total_ms: int, chinese: bool) -> list[Segment]:
-    """The three explaining captions, evenly over the time between the two cards."""
-    texts = [say("what", chinese), say("how", chinese), describe(upload, chinese)]
+def caption_segments(
+    upload: Upload, total_ms: int, chinese: bool, made: Sequence[str] = ()
+) -> list[Segment]:
+    """The explaining captions, evenly over the time between the two cards: what an AI image
+    is, how such images are made, this picture, then how this one was made (`made`, from the
+    file's own record when the client read one)."""
+    texts = [say("what", chinese), say("how", chinese), describe(upload, chinese), *made]
     card = _card_ms(total_ms)
     span = total_ms - 2 * card
     step = span // len(texts)
@@ -66,7 +71,9 @@ def caption_segments(upload: Upload, total_ms: int, chinese: bool) -> list[Segme
     ]
 
 
-def build_explainer(upload: Upload, base: Draft, total_ms: int, chinese: bool) -> Draft:
+def build_explainer(
+    upload: Upload, base: Draft, total_ms: int, chinese: bool, made: Sequence[str] = ()
+) -> Draft:
     """The explainer: intro card, the picture with camera motion, captions, closing card.
 
     The canvas, title and music of `base` are kept, so "make it vertical" before "explain"
@@ -80,7 +87,7 @@ def build_explainer(upload: Upload, base: Draft, total_ms: int, chinese: bool) -
     picture["motion"] = "none" if upload.file_type == "video" else "zoom_in"
     texts: list[Segment] = [
         {"s": 0, "d": card, "text": say("card", chinese), "role": "card"},
-        *caption_segments(upload, total_ms, chinese),
+        *caption_segments(upload, total_ms, chinese, made),
         {"s": total_ms - card, "d": card, "text": say("closing", chinese), "role": "card"},
     ]
     texts[0]["sub"] = say("card_sub", chinese)

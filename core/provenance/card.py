@@ -117,7 +117,7 @@ def provenance_card(finding: Finding, language: str) -> str:
             None,
             (
                 _join(finding.generator, finding.generator_version),
-                finding.model and _WORDS["model"][zh] + finding.model,
+                one_line(finding.model) and _WORDS["model"][zh] + (one_line(finding.model) or ""),
             ),
         )
     )
@@ -136,7 +136,8 @@ def provenance_card(finding: Finding, language: str) -> str:
             None,
             (
                 _camera(finding),
-                finding.taken_at and _WORDS["taken"][zh].format(finding.taken_at),
+                one_line(finding.taken_at)
+                and _WORDS["taken"][zh].format(one_line(finding.taken_at)),
             ),
         )
     )
