@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -23,12 +23,14 @@ from core.chat_queue import ChatQueue
 from core.chat_settings import ChatSettings
 from core.conversation import Conversation, ConversationConfig
 from core.delivery import Delivery
-from core.events import Stage
+from core.events import Problem, Stage
+from core.fair_use import FairUse
 from core.fit import ffmpeg_path
 from core.identity import Identities
 from core.intents import Intent, route
 from core.jobs import JobContext, JobLimits, SaqScheduler, build_worker
 from core.keys import SEEN_TTL_S, Keys
+from core.limits import Limiter
 from core.messages import Inbound
 from core.metrics import Metrics
 from core.nemo.client import Attribution, NemoClient
@@ -38,7 +40,7 @@ from core.problems import Reporter
 from core.render_jobs import RenderJobs, RenderTiming
 from core.sessions import Sessions
 from core.settings import Settings
-from core.texts import language_of, text
+from core.texts import human_duration, language_of, text
 from core.turns import TurnConfig, Turns
 from core.work import Work
 
@@ -50,6 +52,7 @@ class Submitted:
     duplicate: bool = False
     ahead: int = 0
     intent: Intent | None = None
+    refused: str = ""  # the list or limit that refused the message, if one did
 
 
 class Core:
@@ -93,6 +96,7 @@ class Core:
         self.scheduler = SaqScheduler(self.job_queue, self.job_limits)
         self.notifier = Notifier(platforms)
         self.chat_settings = ChatSettings(redis, self.keys)
+        self.fair_use = FairUse(Limiter(redis, self.keys), settings, self.chat_settings)
         max_upload = settings.max_upload_mb << 20
         register_url = f"{settings.nemo_web_base}/"
         self.reporter = Reporter(
@@ -120,6 +124,7 @@ class Core:
             self.scheduler,
             self.reporter,
             self.metrics,
+            self.fair_use,
             RenderTiming(
                 settings.render_poll_min_s, settings.render_poll_max_s, settings.render_deadline_s
             ),
@@ -131,6 +136,7 @@ class Core:
             self.chat_settings,
             self.renders,
             self.reporter,
+            self.fair_use,
             ConversationConfig(
                 default_prompt=settings.default_prompt,
                 max_upload_bytes=max_upload,
@@ -163,12 +169,41 @@ class Core:
         """Record a message once and queue it for its chat; answer a cancel at once."""
         intent = self.classify(inbound)
         language = language_of(inbound.language, self.settings.default_language)
+        admission = self.fair_use.admission(inbound)
+        if admission == "denied":
+            return Submitted(intent=intent, refused="denied")
+        operator = self.fair_use.is_operator(inbound)
+        if operator:  # operators bypass limits and may change any setting
+            inbound = replace(inbound, sender=replace(inbound.sender, is_admin=True))
         work = Work(inbound, intent, language=language, progress_ref=inbound.progress_ref)
         chat_key = inbound.chat.key
+        if admission == "not_allowed":
+            return await self._not_open(work)
         if intent is Intent.CANCEL:
             return await self._cancel(work)
+        if not operator:
+            decision = await self.fair_use.message(inbound)
+            if not decision.allowed:
+                self.metrics.refusals.labels(decision.refused_by).inc()
+                if decision.tell:
+                    wait = human_duration(max(1.0, decision.retry_after_s))
+                    problem = Problem(
+                        "rate_limited", text("problem.rate_limited", language, wait=wait)
+                    )
+                    await self.notifier.problem(work, problem)
+                return Submitted(intent=intent, refused=decision.refused_by)
         token = secrets.token_hex(8)
-        pushed = await self.queue.push(chat_key, inbound.message_id, work.to_json(), token)
+        max_waiting = 0 if operator else await self.fair_use.limit(inbound, "chat_queue")
+        pushed = await self.queue.push(
+            chat_key, inbound.message_id, work.to_json(), token, max_waiting
+        )
+        if pushed.full:
+            self.metrics.refusals.labels("chat_queue").inc()
+            problem = Problem(
+                "queue_full", text("problem.queue_full", language, count=pushed.ahead)
+            )
+            await self.notifier.problem(work, problem)
+            return Submitted(intent=intent, refused="chat_queue")
         if pushed.duplicate:
             self.metrics.duplicates.labels(inbound.chat.platform).inc()
             return Submitted(duplicate=True, intent=intent)
@@ -185,6 +220,13 @@ class Core:
                 )
         return Submitted(ahead=pushed.ahead, intent=intent)
 
+    async def _not_open(self, work: Work) -> Submitted:
+        """Outside the allow lists: say so once a day per chat, then stay quiet."""
+        notice = self.keys.limit_notice(f"private:{work.chat_key}")
+        if await self.redis.set(notice, "1", nx=True, ex=86400):
+            await self.notifier.reply(work, text("reply.private", work.language))
+        return Submitted(intent=work.intent, refused="not_allowed")
+
     async def _cancel(self, work: Work) -> Submitted:
         seen = self.keys.seen(work.chat_key, work.message_id)
         if not await self.redis.set(seen, "1", nx=True, ex=SEEN_TTL_S):
@@ -195,6 +237,18 @@ class Core:
         key = "reply.cancelled" if current else "reply.nothing_to_cancel"
         await self.notifier.reply(work, text(key, work.language))
         return Submitted(intent=Intent.CANCEL)
+
+    async def first_delivery(self, platform: str, delivery_id: str) -> bool:
+        """Take a platform's delivery id once; False for a redelivery of it.
+
+        `submit` de-duplicates messages itself, but an adapter that answers before it submits
+        (an immediate "Got it", a button's answer) must know sooner, or every copy answers.
+        """
+        key = self.keys.delivery(platform, delivery_id)
+        if await self.redis.set(key, "1", nx=True, ex=SEEN_TTL_S):
+            return True
+        self.metrics.duplicates.labels(platform).inc()
+        return False
 
     async def restart_stranded_chats(self) -> int:
         """Start a turn for chats with messages but no lease (a lost enqueue); how many."""

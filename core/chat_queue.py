@@ -20,6 +20,8 @@ from core.store import as_str
 
 _PUSH = """
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return {-1, ''} end
+local waiting = redis.call('LLEN', KEYS[3]) + redis.call('LLEN', KEYS[4])
+if tonumber(ARGV[7]) > 0 and waiting >= tonumber(ARGV[7]) then return {-2, waiting} end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
 redis.call('RPUSH', KEYS[3], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
@@ -77,6 +79,7 @@ class Pushed:
     duplicate: bool
     ahead: int = 0
     turn_token: str | None = None  # set when this push claimed the lease: start a turn
+    full: bool = False  # refused: `ahead` messages already wait in the chat
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,11 @@ class ChatQueue:
         k = self._keys
         return k.lease(chat_key), k.inbox(chat_key), k.doing(chat_key)
 
-    async def push(self, chat_key: str, message_id: str, work_json: str, token: str) -> Pushed:
-        """Record a message once, queue it, and claim the lease if the chat was idle."""
+    async def push(
+        self, chat_key: str, message_id: str, work_json: str, token: str, max_waiting: int = 0
+    ) -> Pushed:
+        """Record a message once, queue it (unless `max_waiting` are waiting already), and
+        claim the lease if the chat was idle."""
         lease, inbox, doing = self._chat_keys(chat_key)
         keys = [self._keys.seen(chat_key, message_id), self._keys.message(chat_key, message_id)]
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -119,12 +125,15 @@ class ChatQueue:
                     message_id,
                     token,
                     self._lease_ms,
+                    max_waiting,
                 ],
                 client=pipe,
             )
             pipe.sadd(self._keys.active_chats(), chat_key)
             result: list[Any] = await pipe.execute()
         ahead, claimed = result[0]
+        if int(ahead) == -2:
+            return Pushed(duplicate=False, ahead=int(claimed), full=True)
         if int(ahead) < 0:
             return Pushed(duplicate=True)
         return Pushed(duplicate=False, ahead=int(ahead), turn_token=as_str(claimed) or None)

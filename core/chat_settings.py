@@ -39,6 +39,33 @@ class ChatSettings:
     async def set_channels(self, scope: str, channels: set[str]) -> None:
         await self._set(scope, "channels", ",".join(sorted(channels)))
 
+    async def limits(self, scope: str) -> dict[str, int]:
+        """Per-chat overrides of fair-use limits (fields ``limit.<name>``)."""
+        raw = await self._redis.hgetall(self._keys.chat_settings(scope))
+        found: dict[str, int] = {}
+        for field, value in raw.items():
+            name = as_str(field)
+            if name.startswith("limit.") and as_str(value).isdigit():
+                found[name.removeprefix("limit.")] = int(as_str(value))
+        return found
+
+    async def set_limit(self, scope: str, name: str, value: int) -> None:
+        await self._set(scope, f"limit.{name}", str(value))
+
+    async def aspect(self, scope: str) -> str | None:
+        value = await self._redis.hget(self._keys.chat_settings(scope), "aspect")
+        return as_str(value) or None
+
+    async def set_aspect(self, scope: str, aspect: str) -> None:
+        await self._set(scope, "aspect", aspect)
+
+    async def plain_photos(self, scope: str) -> bool:
+        """Whether, in a group, the bot answers photos sent without mentioning it."""
+        return as_str(await self._redis.hget(self._keys.chat_settings(scope), "photos")) == "on"
+
+    async def set_plain_photos(self, scope: str, on: bool) -> None:
+        await self._set(scope, "photos", "on" if on else "off")
+
     async def _set(self, chat_key: str, name: str, value: str) -> None:
         key = self._keys.chat_settings(chat_key)
         async with self._redis.pipeline(transaction=True) as pipe:

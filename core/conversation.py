@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,14 +22,17 @@ from core.backend import Access, Backend
 from core.chat_settings import ACCESS_LEVELS, LANGUAGES, ChatSettings
 from core.errors import (
     ClipbridgeError,
+    EmptyFile,
     FileTooLarge,
+    LimitReached,
     SessionNotFound,
     StreamInterrupted,
     WorkCancelled,
 )
 from core.events import Action, Button, Problem, Stage
+from core.fair_use import LIMIT_NAMES, FairUse
 from core.gui_speak import GuiAction, translate
-from core.intents import GUARDED, Intent
+from core.intents import GUARDED, SETTINGS, Intent
 from core.nemo.multipart import MultipartFile
 from core.notifier import Notifier
 from core.ports import PlatformPorts
@@ -65,6 +69,7 @@ class ConversationConfig:
 
 
 Handler = Callable[[Work, WorkContext], Awaitable[bool]]
+ASPECT_WORDS = re.compile(r"\d+\s*:\s*\d+|vertical|horizontal|square|portrait|landscape|竖|横|方")
 
 
 class Conversation:
@@ -78,8 +83,10 @@ class Conversation:
         chat_settings: ChatSettings,
         renders: RenderStarter,
         reporter: Reporter,
+        fair_use: FairUse,
         config: ConversationConfig,
     ) -> None:
+        self._fair_use = fair_use
         self._reporter = reporter
         self._backend = backend
         self._notifier = notifier
@@ -99,6 +106,9 @@ class Conversation:
             Intent.CANCEL: self._nothing_to_cancel,
             Intent.ACCESS: self._access,
             Intent.CHANNELS: self._channels,
+            Intent.LIMIT: self._limit,
+            Intent.ASPECT: self._aspect,
+            Intent.PHOTOS: self._photos,
         }
 
     async def run(self, work: Work, ctx: WorkContext) -> bool:
@@ -153,6 +163,9 @@ class Conversation:
             await self._upload(work, ctx)
         if work.phase is Phase.UPLOADED:
             instruction = work.inbound.text.strip() or self._config.default_prompt
+            aspect = await self._chat_settings.aspect(work.inbound.settings_key)
+            if aspect and not ASPECT_WORDS.search(instruction):
+                instruction += f", make it {aspect}"
             hint = work.notes.get(f"provenance.{work.item}")
             heard = await self._send(work, ctx, f"{instruction}\n{hint}" if hint else instruction)
             translated = translate(heard.text)
@@ -171,8 +184,14 @@ class Conversation:
 
     async def _upload(self, work: Work, ctx: WorkContext) -> None:
         attachment = work.inbound.attachments[work.item]
+        quota = await self._fair_use.render_possible(work.inbound)
+        if not quota.allowed:  # say so before spending credits on an edit
+            allowed = await self._fair_use.limit(work.inbound, quota.refused_by)
+            raise LimitReached(quota.refused_by, allowed=allowed, retry_after_s=quota.retry_after_s)
         if attachment.size is not None and attachment.size > self._config.max_upload_bytes:
             raise FileTooLarge("the attachment is over the upload limit")
+        if attachment.size == 0:
+            raise EmptyFile("the attachment is empty")
         await self._notifier.progress(work, Stage.UPLOADING, name=attachment.filename)
         source = self._platforms[work.inbound.chat.platform].source
         self._config.scratch_dir.mkdir(parents=True, exist_ok=True)
@@ -208,6 +227,30 @@ class Conversation:
 
     async def _send(self, work: Work, ctx: WorkContext, message: str) -> Heard:
         """Send one message over SSE, once; afterwards the phase is EDITED."""
+        budget = await self._fair_use.limit(work.inbound, "chat_credits_per_day")
+        before = await self._budget_check(work, budget) if budget else None
+        heard = await self._send_once(work, ctx, message)
+        if before is not None:
+            after = await self._available(work)
+            await self._fair_use.spend(work.inbound, max(0, before - after))
+        return heard
+
+    async def _budget_check(self, work: Work, budget: int) -> int:
+        """Refuse once the chat spent its credits budget; the balance before this message."""
+        spent, renews_s = await self._fair_use.spent(work.inbound)
+        if spent >= budget:
+            raise LimitReached("chat_credits_per_day", allowed=budget, retry_after_s=renews_s)
+        return await self._available(work)
+
+    async def _available(self, work: Work) -> int:
+        async def balance(access: Access) -> int:
+            return (await self._backend.client.credits(access.token)).available
+
+        return await self._backend.call(
+            work.chat_key, self._session_language(work), balance, with_session=False
+        )
+
+    async def _send_once(self, work: Work, ctx: WorkContext, message: str) -> Heard:
         work.phase = Phase.SENT
         await ctx.checkpoint()
         await self._notifier.progress(work, Stage.THINKING)
@@ -331,7 +374,13 @@ class Conversation:
         return True
 
     async def _credits(self, work: Work, ctx: WorkContext) -> bool:
-        await self._notifier.reply(work, await self._credits_line(work))
+        line = await self._credits_line(work)
+        budget = await self._fair_use.limit(work.inbound, "chat_credits_per_day")
+        if budget:
+            spent, _ = await self._fair_use.spent(work.inbound)
+            left = max(0, budget - spent)
+            line += "\n" + text("reply.credits_budget", work.language, left=left, budget=budget)
+        await self._notifier.reply(work, line)
         return True
 
     async def _credits_line(self, work: Work) -> str:
@@ -369,10 +418,10 @@ class Conversation:
         return True
 
     async def _allowed(self, work: Work) -> bool:
-        """In a group that reserved exports and resets for admins, only admins get them."""
+        """In a group, settings are its admins'; exports and resets too when it says so."""
         if not work.inbound.is_group or work.inbound.sender.is_admin:
             return True
-        if work.intent in (Intent.ACCESS, Intent.CHANNELS):
+        if work.intent in SETTINGS:
             return False
         if work.intent in GUARDED and work.phase is Phase.START:
             return await self._chat_settings.access(work.inbound.settings_key) != "admins"
@@ -403,6 +452,45 @@ class Conversation:
             else text("reply.channels_everywhere", work.language)
         )
         await self._notifier.reply(work, text("reply.channels_set", work.language, where=where))
+        return True
+
+    async def _limit(self, work: Work, ctx: WorkContext) -> bool:
+        if not self._fair_use.is_operator(work.inbound):
+            await self._notifier.reply(work, text("reply.operators_only", work.language))
+            return True
+        name, _, value = work.inbound.text.strip().lower().partition(" ")
+        if name not in LIMIT_NAMES or not value.strip().isdigit():
+            names = ", ".join(LIMIT_NAMES)
+            await self._notifier.reply(work, text("reply.limit_usage", work.language, names=names))
+            return True
+        scope = work.inbound.settings_key
+        await self._chat_settings.set_limit(scope, name, int(value))
+        self._fair_use.forget(scope)
+        await self._notifier.reply(
+            work, text("reply.limit_set", work.language, name=name, value=int(value))
+        )
+        return True
+
+    async def _aspect(self, work: Work, ctx: WorkContext) -> bool:
+        wanted = work.inbound.text.strip().lower()
+        if wanted not in ("16:9", "9:16", "1:1", "off"):
+            await self._notifier.reply(work, text("reply.aspect_usage", work.language))
+            return True
+        await self._chat_settings.set_aspect(
+            work.inbound.settings_key, "" if wanted == "off" else wanted
+        )
+        shown = "16:9" if wanted == "off" else wanted
+        await self._notifier.reply(work, text("reply.aspect_set", work.language, aspect=shown))
+        return True
+
+    async def _photos(self, work: Work, ctx: WorkContext) -> bool:
+        wanted = work.inbound.text.strip().lower()
+        if wanted not in ("on", "off"):
+            await self._notifier.reply(work, text("reply.photos_usage", work.language))
+            return True
+        await self._chat_settings.set_plain_photos(work.inbound.settings_key, wanted == "on")
+        state = text(f"state.{wanted}", work.language)
+        await self._notifier.reply(work, text("reply.photos_set", work.language, state=state))
         return True
 
     async def _access(self, work: Work, ctx: WorkContext) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -65,7 +66,9 @@ class Delivery:
         render_id: str,
         output_url: str | None,
         draft: dict[str, Any],
+        sent: Callable[[], Awaitable[None]],
     ) -> None:
+        """Deliver the render; `sent` is awaited as soon as the chat has accepted it."""
         await self._notifier.progress(work, Stage.DELIVERING)
         self._work_dir.mkdir(parents=True, exist_ok=True)
         original = self._work_dir / f"{export_id}.mp4"
@@ -73,7 +76,13 @@ class Delivery:
         try:
             size = await self._download(work, render_id, output_url, original)
             video = await self._fit(work, original, smaller, size, output_url, draft)
+            # Between these two lines the outcome is unknown to everyone but the platform: a
+            # worker killed there leaves a send that may have landed, and the retry sends again
+            # (a rare duplicate rather than a lost video; Telegram has no idempotency key).
+            log.info("sending video", extra={"chat": work.chat_key, "export": export_id})
             await self._notifier.video(work, video)
+            await sent()
+            log.info("video delivered", extra={"chat": work.chat_key, "export": export_id})
             how = "link" if video.path is None else "smaller" if video.path == smaller else "file"
             self._metrics.deliveries.labels(work.inbound.chat.platform, how).inc()
         finally:

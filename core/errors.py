@@ -20,6 +20,8 @@ Errors carry data, never a token; user-facing words are chosen in one place (`co
     │   └── RenderFailed             the render was rejected or failed
     ├── RenderTimedOut               the render did not finish before the deadline
     ├── AttachmentUnavailable        the chat platform cannot hand the file over
+    ├── EmptyFile                    the attachment has no bytes
+    ├── LimitReached                 a fair-use quota or budget is used up for now
     └── WorkCancelled                the user cancelled the chat's current work
 """
 
@@ -122,6 +124,24 @@ class AttachmentUnavailable(ClipbridgeError):
     def __init__(self, message: str, *, size_bytes: int | None = None) -> None:
         super().__init__(message)
         self.size_bytes = size_bytes
+
+
+class EmptyFile(ClipbridgeError):
+    """The attachment has no bytes at all."""
+
+    code = "empty_file"
+
+
+class LimitReached(ClipbridgeError):
+    """A fair-use quota or budget is used up for now."""
+
+    code = "limit"
+
+    def __init__(self, limit: str, *, allowed: int, retry_after_s: float) -> None:
+        super().__init__(f"{limit} reached")
+        self.limit = limit
+        self.allowed = allowed
+        self.retry_after_s = retry_after_s
 
 
 class WorkCancelled(ClipbridgeError):

@@ -44,7 +44,8 @@ _RULES: tuple[tuple[re.Pattern[str], GuiAction | None], ...] = (
     # "click" in any form (clicking, double-click, clickable): nothing here can be clicked.
     (re.compile(r"click|\b(?:press|tap)\b|\bdrag\b|\bdrop\b|点击|拖拽|拖动", re.I), None),
 )
-_SENTENCES = re.compile(r"(?<=[.!?。！？])\s*|\n+")
+# A full stop ends a sentence only before a space ("photo.jpg" is one word); CJK stops always.
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*|\n+")
 _TEMPORARY_ISSUE = re.compile(r"i encountered a temporary issue", re.I)
 
 

@@ -26,11 +26,16 @@ class Intent(StrEnum):
     LANGUAGE = "lang"
     ACCESS = "access"  # who may export or reset in a group
     CHANNELS = "channels"  # which channels of a server the bot works in
+    LIMIT = "limit"  # an operator changes a fair-use limit for this chat
+    ASPECT = "aspect"  # the chat's default aspect ratio
+    PHOTOS = "photos"  # whether a group's plain photos are answered
     EDIT = "edit"  # everything else: the agent, over SSE
 
 
 # What a group may reserve for its admins; changing that is itself reserved for admins.
 GUARDED = frozenset({Intent.EXPORT, Intent.NEW})
+# Settings of the chat itself: only its admins (or the bot's operators) change them.
+SETTINGS = frozenset({Intent.ACCESS, Intent.CHANNELS, Intent.ASPECT, Intent.PHOTOS})
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,9 @@ COMMANDS: dict[str, Intent] = {
     "lang": Intent.LANGUAGE,
     "access": Intent.ACCESS,
     "channels": Intent.CHANNELS,
+    "limit": Intent.LIMIT,
+    "aspect": Intent.ASPECT,
+    "photos": Intent.PHOTOS,
     "explain": Intent.UPLOAD,
     "edit": Intent.EDIT,
 }

@@ -32,6 +32,10 @@ class Keys:
     def seen(self, chat_key: str, message_id: str) -> str:
         return f"{self.prefix}:seen:{{{chat_key}}}:{message_id}"
 
+    def delivery(self, platform: str, delivery_id: str) -> str:
+        """Marks a platform delivery (a Telegram update id) as taken, before any reply to it."""
+        return f"{self.prefix}:delivery:{platform}:{delivery_id}"
+
     def message(self, chat_key: str, message_id: str) -> str:
         return f"{self.prefix}:msg:{{{chat_key}}}:{message_id}"
 
@@ -62,6 +66,13 @@ class Keys:
     def edit_throttle(self, chat_key: str) -> str:
         """Marks a chat whose progress message was just edited (platform flood limits)."""
         return f"{self.prefix}:edited:{chat_key}"
+
+    # Fair-use counters share one hash tag so a decision's Lua script runs on one node.
+    def limit_counter(self, name: str, subject: str, window_s: int, bucket: int) -> str:
+        return f"{self.prefix}:limit:{{fairuse}}:{name}:{subject}:{window_s}:{bucket}"
+
+    def limit_notice(self, subject: str) -> str:
+        return f"{self.prefix}:limit:{{fairuse}}:told:{subject}"
 
     def identity(self, owner: str) -> str:
         return f"{self.prefix}:identity:{owner}"

@@ -9,7 +9,7 @@ from core import errors
 from core.events import Problem, Stage
 from core.identity import Credentials, Identities
 from core.notifier import Notifier
-from core.texts import ACCEPTED_FORMATS, human_size, text
+from core.texts import ACCEPTED_FORMATS, human_duration, human_size, text
 from core.work import Work
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ def problem_for(
     if isinstance(error, errors.AttachmentUnavailable):
         reason = str(error) or "unavailable"
         return Problem(error.code, text("problem.attachment_unavailable", language, reason=reason))
+    if isinstance(error, errors.LimitReached):
+        return _limit_problem(error, language)
     if isinstance(error, errors.StreamInterrupted):
         return Problem(error.code, text("problem.backend_unavailable", language))
     simple: dict[type[errors.ClipbridgeError], str] = {
@@ -52,6 +54,7 @@ def problem_for(
         errors.RenderFailed: "problem.render_failed",
         errors.RenderTimedOut: "problem.render_timeout",
         errors.WorkCancelled: "stage.cancelled",
+        errors.EmptyFile: "problem.empty_file",
     }
     for kind, key in simple.items():
         if type(error) is kind:
@@ -60,6 +63,16 @@ def problem_for(
         return Problem(error.code, text("problem.backend_unavailable", language))
     log.error("unexpected error", exc_info=error)
     return Problem("internal", text("problem.internal", language))
+
+
+def _limit_problem(error: errors.LimitReached, language: str) -> Problem:
+    wait = human_duration(max(1.0, error.retry_after_s))
+    if error.limit == "chat_credits_per_day":
+        return Problem("budget", text("problem.budget", language, budget=error.allowed, wait=wait))
+    who = "user" if error.limit.startswith("user") else "chat"
+    period = text("period.day" if error.limit.endswith("day") else "period.hour", language)
+    body = text(f"problem.quota_{who}", language, count=error.allowed, period=period, wait=wait)
+    return Problem("quota", body)
 
 
 class Reporter:

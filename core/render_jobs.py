@@ -24,10 +24,12 @@ from core.errors import (
     BackendError,
     BackendUnavailable,
     ClipbridgeError,
+    LimitReached,
     RenderFailed,
     RenderTimedOut,
 )
 from core.events import Stage
+from core.fair_use import FairUse
 from core.keys import RENDER_TTL_S, Keys
 from core.metrics import Metrics
 from core.nemo.models import RenderStatus
@@ -65,6 +67,10 @@ class ExportRecord:
     submitted: bool = False
     polls: int = 0
     finished: bool = False
+    counted: list[str] = field(default_factory=list)  # quota counters, given back on failure
+    # The chat accepted the video. Saved the moment it did, so a worker that dies after that
+    # point never sends it again; only a death during the send itself can repeat it.
+    delivered: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,10 @@ class RenderJobs:
         scheduler: Scheduler,
         reporter: Reporter,
         metrics: Metrics,
+        fair_use: FairUse,
         timing: RenderTiming,
     ) -> None:
+        self._fair_use = fair_use
         self._metrics = metrics
         self._reporter = reporter
         self._redis = redis
@@ -102,7 +110,13 @@ class RenderJobs:
         self._timing = timing
 
     async def start(self, work: Work, draft: dict[str, Any]) -> None:
-        """Record an export for the work's current item and schedule its first step."""
+        """Record an export for the work's current item and schedule its first step; refuse
+        (LimitReached) when the user's or the chat's render quota is used up."""
+        quota = await self._fair_use.render(work.inbound)
+        if not quota.allowed:
+            self._metrics.refusals.labels(quota.refused_by).inc()
+            allowed = await self._fair_use.limit(work.inbound, quota.refused_by)
+            raise LimitReached(quota.refused_by, allowed=allowed, retry_after_s=quota.retry_after_s)
         export_id = f"{work.message_id}.{work.item}.{secrets.token_hex(4)}"
         record = ExportRecord(
             export_id=export_id,
@@ -111,6 +125,7 @@ class RenderJobs:
             token=work.notes.get("turn", ""),
             render_id=new_render_id(),
             draft=draft,
+            counted=list(quota.counted),
         )
         await self._save(record)
         work.render_id = export_id
@@ -144,6 +159,8 @@ class RenderJobs:
             await self._fail(work, record, exc)
 
     async def _advance(self, work: Work, record: ExportRecord) -> None:
+        if record.delivered:  # a crash came after the send: only the bookkeeping is left
+            return await self._finish(work, record, "delivered")
         if await self._queue.is_cancelled(record.chat_key, record.message_id):
             await self._cancel_backend(work, record)
             await self._notifier.progress(work, Stage.CANCELLED)
@@ -169,8 +186,13 @@ class RenderJobs:
             record.render_id, record.submitted, record.polls = new_render_id(), False, 0
             await self._save(record)
             return await self._scheduler.render_step(record.export_id, step=100)
+
+        async def sent() -> None:
+            record.delivered = True
+            await self._save(record)
+
         await self._delivery.deliver(
-            work, record.export_id, record.render_id, status.output_url, record.draft
+            work, record.export_id, record.render_id, status.output_url, record.draft, sent
         )
         self._metrics.render_seconds.observe(time.time() - record.created_at)
         await self._finish(work, record, "delivered")
@@ -225,6 +247,8 @@ class RenderJobs:
     async def _finish(self, work: Work, record: ExportRecord, outcome: str) -> None:
         """The item is over (delivered, failed or cancelled): hand the chat back to its turn."""
         self._metrics.jobs.labels("export", outcome).inc()
+        if outcome != "delivered":  # failed or cancelled work never counts against a quota
+            await self._fair_use.limiter.give_back(record.counted)
         record.finished = True
         await self._save(record)
         work.phase = Phase.DELIVERED

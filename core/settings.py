@@ -57,6 +57,24 @@ class Settings(BaseSettings):
     max_upload_mb: int = 200
     ffmpeg_binary: str = ""  # empty: the static binary of the imageio-ffmpeg wheel
 
+    # Fair use (0: no limit). Each can be changed for one chat by an operator with /limit.
+    limit_user_messages_per_minute: int = 20
+    limit_chat_messages_per_minute: int = 60
+    limit_chat_queue: int = 10  # messages waiting in one chat at once
+    limit_user_renders_per_hour: int = 10
+    limit_chat_renders_per_hour: int = 30
+    limit_user_renders_per_day: int = 30
+    limit_chat_renders_per_day: int = 100
+    limit_chat_credits_per_day: int = 0  # a chat's budget of the shared token's credits
+    # Lists of "platform:id" (e.g. telegram:123456, discord:987654): users and chats (Telegram
+    # chat ids, Discord channel ids or "discord-guild:<id>" for a whole server). Empty allow
+    # lists allow everyone; deny lists win. Operators bypass limits and may change any setting.
+    allowed_users: str = ""
+    denied_users: str = ""
+    allowed_chats: str = ""
+    denied_chats: str = ""
+    admin_ids: str = ""
+
     # Telegram.
     telegram_bot_token: SecretStr | None = None
     # The Bot API server's root; a self-hosted telegram-bot-api (e.g. http://127.0.0.1:8081)

@@ -195,6 +195,71 @@ _TEXTS: dict[str, dict[str, str]] = {
         "different one.",
         "zh": "无法从聊天中获取该文件（{reason}）。请发送更小或其他的文件。",
     },
+    "problem.empty_file": {
+        "en": "That file is empty (0 bytes). Send the photo or video again.",
+        "zh": "这个文件是空的（0 字节）。请重新发送图片或视频。",
+    },
+    "problem.rate_limited": {
+        "en": "You're sending messages faster than this bot allows. Try again in {wait}.",
+        "zh": "你发消息太快了。请在 {wait} 后再试。",
+    },
+    "problem.queue_full": {
+        "en": "{count} messages are already waiting in this chat. Send this again once they "
+        "are done.",
+        "zh": "本聊天已有 {count} 条消息在排队。请等它们完成后再发。",
+    },
+    "problem.quota_user": {
+        "en": "You've reached the limit of {count} videos {period}. Try again in {wait}.",
+        "zh": "你已达到{period} {count} 个视频的上限。请在 {wait} 后再试。",
+    },
+    "problem.quota_chat": {
+        "en": "This chat has reached its limit of {count} videos {period}. Try again in {wait}.",
+        "zh": "本聊天已达到{period} {count} 个视频的上限。请在 {wait} 后再试。",
+    },
+    "problem.budget": {
+        "en": "This chat has used its credits budget for today ({budget}). It renews in {wait}.",
+        "zh": "本聊天今天的积分预算（{budget}）已用完，将在 {wait} 后恢复。",
+    },
+    "period.hour": {"en": "per hour", "zh": "每小时"},
+    "period.day": {"en": "per day", "zh": "每天"},
+    "reply.private": {
+        "en": "This bot isn't open to this chat.",
+        "zh": "本机器人未对此聊天开放。",
+    },
+    "reply.credits_budget": {
+        "en": "This chat: {left} of its {budget} credits left today.",
+        "zh": "本聊天今天的预算还剩 {left}/{budget} 积分。",
+    },
+    "reply.operators_only": {
+        "en": "Only the bot's operators can change that.",
+        "zh": "只有机器人运营者可以修改这一项。",
+    },
+    "reply.limit_set": {
+        "en": "{name} is now {value} here.",
+        "zh": "本聊天的 {name} 现为 {value}。",
+    },
+    "reply.limit_usage": {
+        "en": "Say /limit NAME VALUE, NAME one of: {names}.",
+        "zh": "请发送 /limit 名称 数值，名称可为：{names}。",
+    },
+    "reply.aspect_set": {
+        "en": "New videos here will be {aspect}.",
+        "zh": "此后本聊天的新视频比例为 {aspect}。",
+    },
+    "reply.aspect_usage": {
+        "en": "Say /aspect 16:9, 9:16, 1:1 or off.",
+        "zh": "请发送 /aspect 16:9、9:16、1:1 或 off。",
+    },
+    "reply.photos_set": {
+        "en": "In this group I now answer plain photos: {state}.",
+        "zh": "在本群中，我对未@我的图片的回应：{state}。",
+    },
+    "reply.photos_usage": {
+        "en": "Say /photos on or /photos off.",
+        "zh": "请发送 /photos on 或 off。",
+    },
+    "state.on": {"en": "on", "zh": "开启"},
+    "state.off": {"en": "off", "zh": "关闭"},
     "problem.internal": {
         "en": "Something went wrong on our side. The chat can go on: please try again.",
         "zh": "我们这边出了点问题。可以继续聊天，请重试。",

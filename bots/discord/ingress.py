@@ -116,6 +116,15 @@ class DiscordIngress:
         ) -> None:
             await ingress.command(interaction, "channels", change.value)
 
+        @tree.command(name="aspect", description="Default shape of new videos in this server")
+        @app_commands.choices(shape=[*ASPECTS, app_commands.Choice(name="off", value="off")])
+        async def aspect(interaction: discord.Interaction, shape: app_commands.Choice[str]) -> None:
+            await ingress.command(interaction, "aspect", shape.value)
+
+        @tree.command(name="limit", description="Operators: change a fair-use limit here")
+        async def limit(interaction: discord.Interaction, name: str, value: int) -> None:
+            await ingress.command(interaction, "limit", f"{name} {value}")
+
         @tree.context_menu(name="Explain this image")
         async def explain_message(
             interaction: discord.Interaction, message: discord.Message

@@ -16,9 +16,10 @@ from typing import Any
 from telegram import ForceReply, Message, ReplyParameters, Update
 from telegram.ext import ContextTypes, ExtBot
 
-from bots.telegram.parse import GROUP_TYPES, BotIdentity, Limits, chat_of, inbound_from
+from bots.ordering import PerKeyOrder
+from bots.telegram.parse import GROUP_TYPES, PLATFORM, BotIdentity, Limits, chat_of, inbound_from
 from core.app import Core
-from core.intents import GUARDED, Intent
+from core.intents import GUARDED, SETTINGS, Intent
 from core.messages import Inbound, Sender
 from core.texts import language_of, text
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 # Messages that start work get an immediate "Got it" that the core then edits in place.
 ACKNOWLEDGED = frozenset({Intent.UPLOAD, Intent.EDIT, Intent.EXPORT})
-ADMIN_CHECKED = GUARDED | {Intent.ACCESS}
+ADMIN_CHECKED = GUARDED | SETTINGS
 ADMIN_STATUSES = ("creator", "administrator")
 
 
@@ -36,14 +37,25 @@ class TelegramIngress:
         self._bot = bot
         self._limits = limits
         self._albums: set[asyncio.Task[None]] = set()
+        self._order = PerKeyOrder()  # PTB runs updates concurrently; one chat's stay in order
 
     @property
     def _me(self) -> BotIdentity:
         return BotIdentity(self._bot.id, self._bot.username)
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        async with self._order.turn(chat.id if chat else None):
+            if await self._first_delivery(update):
+                await self._on_message(update)
+
+    async def _on_message(self, update: Update) -> None:
         inbound = inbound_from(update, self._me, self._limits)
         message = update.effective_message
+        if inbound is None and message is not None and _group_photo(message):
+            chat_key = chat_of(message).key
+            if await self._core.chat_settings.plain_photos(chat_key):
+                inbound = inbound_from(update, self._me, self._limits, plain_photos=True)
         if inbound is None or message is None:
             return
         if message.media_group_id and inbound.attachments:
@@ -65,6 +77,21 @@ class TelegramIngress:
             log.exception("album collection failed", extra={"chat": item.chat.key})
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        async with self._order.turn(chat.id if chat else None):
+            if await self._first_delivery(update):
+                await self._on_button(update)
+
+    async def _first_delivery(self, update: Update) -> bool:
+        """False for a copy of an update already taken: a webhook redelivery, or one update
+        POSTed twice. The core drops duplicate messages too, but only after the "Got it" or the
+        button answer went out, so each copy would answer again."""
+        if await self._core.first_delivery(PLATFORM, str(update.update_id)):
+            return True
+        log.debug("duplicate update dropped", extra={"update_id": update.update_id})
+        return False
+
+    async def _on_button(self, update: Update) -> None:
         query = update.callback_query
         if query is None or not query.data:
             return
@@ -119,3 +146,9 @@ class TelegramIngress:
     async def _is_admin(self, chat_id: int, user_id: str) -> bool:
         member = await self._bot.get_chat_member(chat_id, int(user_id))
         return member.status in ADMIN_STATUSES
+
+
+def _group_photo(message: Message) -> bool:
+    return message.chat.type in GROUP_TYPES and bool(
+        message.photo or message.document or message.video
+    )

@@ -86,8 +86,11 @@ def chat_of(message: Message) -> ChatRef:
     return ChatRef(PLATFORM, str(message.chat_id), str(thread) if thread else None)
 
 
-def inbound_from(update: Update, bot: BotIdentity, limits: Limits) -> Inbound | None:
-    """The core's message for `update`, or None when the bot was not spoken to."""
+def inbound_from(
+    update: Update, bot: BotIdentity, limits: Limits, *, plain_photos: bool = False
+) -> Inbound | None:
+    """The core's message for `update`, or None when the bot was not spoken to (in a group
+    that turned `plain_photos` on, a photo alone is speaking to it too)."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or user.is_bot:
@@ -100,9 +103,10 @@ def inbound_from(update: Update, bot: BotIdentity, limits: Limits) -> Inbound | 
         and message.reply_to_message.from_user
         and message.reply_to_message.from_user.id == bot.id
     )
-    if is_group and not (explicit or _mentions(message, bot) or replied_to_bot):
-        return None
     attachments = _attachments(message)
+    addressed = explicit or _mentions(message, bot) or replied_to_bot
+    if is_group and not addressed and not (plain_photos and attachments and not command):
+        return None
     if not (rest.strip() or command or attachments):
         return None
     mention = re.compile(rf"@{re.escape(bot.username)}\b", re.IGNORECASE)

@@ -53,6 +53,9 @@ COMMANDS = [
     ("credits", "Show the credits left"),
     ("cancel", "Stop the current job"),
     ("lang", "Reply language: en or zh"),
+    ("aspect", "Default shape of new videos here: 16:9, 9:16, 1:1"),
+    ("access", "Group admins: who may export and start over"),
+    ("photos", "Group admins: answer photos sent without a mention"),
 ]
 
 

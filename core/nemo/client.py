@@ -174,8 +174,7 @@ class NemoClient:
 
     async def credits(self, token: str) -> Credits:
         data = shapes.data_of(await self._call("GET", "/api/credits/balance/simple", token))
-        numbers = {k: data.get(k) for k in ("available", "frozen", "total")}
-        values = {k: int(v) if isinstance(v, int | float) else 0 for k, v in numbers.items()}
+        values = {k: shapes.whole_number(data.get(k)) for k in ("available", "frozen", "total")}
         return Credits(**values)
 
     async def state(self, token: str, session_id: str) -> SessionState:
@@ -305,5 +304,5 @@ def _maybe_json(response: httpx.Response) -> Any:
         return None
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what Python parses
         return None

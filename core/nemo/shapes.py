@@ -232,6 +232,11 @@ def _int_or_none(value: Any) -> int | None:
     return int(number) if number is not None else None
 
 
+def whole_number(value: Any) -> int:
+    """A count the backend reported; 0 for anything that is not a finite number."""
+    return _int_or_none(value) or 0
+
+
 def agent_events(data: str) -> list[AgentEvent]:
     """Turn one SSE ``data`` payload into agent events, whatever shape it came in."""
     if not data.strip():

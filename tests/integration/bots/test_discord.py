@@ -321,3 +321,33 @@ async def test_the_message_menu_explains_an_image_already_posted(
     assert refusal.ephemeral
     assert "no image" in refusal.data["content"]
     assert len(videos(fake)) == 1
+
+
+async def test_only_server_admins_change_who_may_export(
+    fake_discord: FakeDiscord,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    guild = fake.add_guild("Guild")
+    channel = guild["channels"][0]
+    admin, member = fake.add_user("ann"), fake.add_user("mo")
+    fake.add_member(guild, admin, permissions=MANAGE_GUILD)
+    fake.add_member(guild, member, permissions=0)
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        tried = await fake.invoke(
+            "access", channel=channel, user=member, guild=guild, options={"who": "admins"}
+        )
+        await fake.wait_for(lambda: followups(fake, tried))
+        done = await fake.invoke(
+            "access", channel=channel, user=admin, guild=guild, options={"who": "admins"}
+        )
+        await fake.wait_for(lambda: followups(fake, done))
+        export = await fake.invoke("export", channel=channel, user=member, guild=guild)
+        await fake.wait_for(lambda: followups(fake, export))
+
+    assert followups(fake, tried)[0].content == "In this group only admins can do that."
+    assert followups(fake, done)[0].content.startswith("From now on only admins")
+    assert followups(fake, export)[0].content == "In this group only admins can do that."

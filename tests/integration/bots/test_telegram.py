@@ -323,3 +323,29 @@ async def test_webhook_refuses_a_wrong_secret_and_processes_an_update_once(
     assert sum(t.startswith("Credits:") for t in sent) == 1
     assert fake.webhook is not None
     assert not fake.calls_of("getUpdates")
+
+
+async def test_a_group_can_ask_for_plain_photos_to_be_answered(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    admin, member = fake.user(18, "Lu"), fake.user(19, "Mi")
+    group = fake.group_chat(-100800, "Photos")
+    fake.set_member_status(group["id"], admin["id"], "creator")
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        fake.send_text(group, member, f"/photos@{BOT_NAME[1:]} on")
+        fake.send_photo(group, member, photo_bytes)  # still off: ignored
+        fake.send_text(group, admin, f"/photos@{BOT_NAME[1:]} on")
+        await fake.wait_for(
+            lambda f: any("answer plain photos" in t for t in answers(f, group["id"]))
+        )
+        fake.send_photo(group, member, photo_bytes)  # no mention, answered now
+        await fake.wait_for(lambda f: videos(f), within_s=60)
+
+    assert answers(fake, group["id"])[0] == "In this group only admins can do that."
+    assert len(videos(fake)) == 1

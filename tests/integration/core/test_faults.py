@@ -77,7 +77,7 @@ async def test_fault_gives_the_documented_outcome_and_the_chat_goes_on(
         await sink.wait_for(ended, 60)
         await admin.clear_faults()
         await runtime.core.submit(message("c1", "status"))
-        await sink.wait_for(lambda s: bool(s.of("reply")), 30)
+        await sink.wait_for(lambda s: s.answered_status(), 30)
 
     if case.outcome == "video":
         assert not sink.of("problem"), sink.summary()
@@ -87,7 +87,7 @@ async def test_fault_gives_the_documented_outcome_and_the_chat_goes_on(
         (problem,) = sink.of("problem")
         assert problem.code == case.outcome, sink.summary()
         assert "{" not in problem.text and "nmv_" not in problem.text
-    assert sink.of("reply")[-1].text.startswith(("Timeline", "The timeline is empty"))
+    assert sink.said()[-1].startswith(("Timeline", "The timeline is empty"))
 
 
 async def test_out_of_credits_links_the_chats_own_identity(
@@ -157,7 +157,7 @@ async def test_a_render_that_never_finishes_is_given_up_at_the_deadline(
         await runtime.core.submit(message("c1", files=(photo,)))
         await sink.wait_for(ended, 60)
         await runtime.core.submit(message("c1", "status"))
-        await sink.wait_for(lambda s: bool(s.of("reply")), 30)
+        await sink.wait_for(lambda s: s.answered_status(), 30)
 
     (problem,) = sink.of("problem")
     assert problem.code == "render_timeout"

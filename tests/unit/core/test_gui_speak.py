@@ -39,3 +39,9 @@ def test_a_trailing_temporary_issue_after_normal_replies_is_ignored() -> None:
 
 def test_plain_text_is_untouched() -> None:
     assert translate("A sunset over mountains.").text == "A sunset over mountains."
+
+
+def test_a_file_name_is_not_split_into_sentences() -> None:
+    assert translate("I made an explainer from dusk.jpg: a card.").text == (
+        "I made an explainer from dusk.jpg: a card."
+    )
