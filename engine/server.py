@@ -69,8 +69,32 @@ def _config(app: EngineApp, settings: EngineSettings) -> uvicorn.Config:
 
 
 def serve(settings: EngineSettings) -> None:
-    """Run the engine in the foreground until interrupted."""
-    uvicorn.Server(_config(create_app(settings), settings)).run()
+    """Run the engine in the foreground until interrupted; its address goes to stdout first
+    (port 0 picks a free port, and whoever started the engine reads it there)."""
+    sock = _bound_socket(settings)
+    with sock:
+        print(f"engine listening on {_base_url(sock)}", flush=True)
+        uvicorn.Server(_config(create_app(settings), settings)).run(sockets=[sock])
+
+
+def _bound_socket(settings: EngineSettings) -> socket.socket:
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto
+    # says TCP, and without it every response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, settings.port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
 
 
 class RunningEngine:
@@ -80,9 +104,7 @@ class RunningEngine:
         self._server = server
         self._socket = sock
         self._thread = thread
-        host, port = sock.getsockname()[:2]
-        shown = f"[{host}]" if ":" in host else host
-        self.base_url = f"http://{shown}:{port}"
+        self.base_url = _base_url(sock)
 
     def stop(self) -> None:
         """End open agent streams, shut uvicorn down, wait for the thread and the lifespan."""
@@ -109,13 +131,8 @@ class RunningEngine:
 def start_in_thread(settings: EngineSettings, clock: Clock | None = None) -> RunningEngine:
     """Start serving on ``settings.host``/``settings.port`` (0 picks a free port); return once
     the server accepts connections."""
-    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto
-    # says TCP, and without it every response waits ~40 ms for a delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = _bound_socket(settings)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((settings.host, settings.port))
         app = create_app(settings, clock)
     except BaseException:
         sock.close()
