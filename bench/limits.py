@@ -21,7 +21,7 @@ import uuid
 
 from bench.core import percentile
 from bots.redis_server import redis_url_for
-from bots.runtime import redis_client
+from bots.redis_urls import redis_client
 from core.keys import Keys
 from core.limits import Limit, Limiter
 

@@ -58,13 +58,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from engine.server import serve
         from engine.settings import EngineSettings
 
-        overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+        overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
         serve(EngineSettings().model_copy(update=overrides))
         return 0
     if args.command == "doctor":
         from bots.doctor import doctor
 
         return asyncio.run(doctor(settings))
+    from bots.redis_urls import RedisUrlError, check_redis_url
+
+    try:
+        check_redis_url(settings.redis_url or "redis://")
+    except RedisUrlError as exc:  # its text never holds the URL, which may carry a password
+        print(f"clipbridge: REDIS_URL cannot be used: {exc}", file=sys.stderr)
+        return 2
     from bots import console_app
 
     if args.command == "demo":

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from redis.asyncio import Redis
 
+from bots.redis_urls import CLUSTER_UNSUPPORTED, FORMS, RedisUrlError, describe, redis_client
 from core.errors import BackendError, TokenInvalid
 from core.fit import ffmpeg_path
 from core.nemo.client import Attribution, NemoClient
@@ -60,19 +60,39 @@ async def redis_check(settings: Settings) -> Check:
             "REDIS_URL unset: a private embedded redis-server will run "
             "(fine for one process; set REDIS_URL to share state between processes)",
         )
-    client = Redis.from_url(settings.redis_url, socket_connect_timeout=TIMEOUT_S)
+    try:
+        what = describe(settings.redis_url)
+        client = redis_client(
+            settings.redis_url,
+            max_connections=2,
+            wait_s=TIMEOUT_S,
+            socket_connect_timeout=TIMEOUT_S,
+        )
+    except RedisUrlError as exc:  # its text never holds the URL
+        return Check("redis", False, str(exc), f"set REDIS_URL to one of: {FORMS}")
     try:
         info = await client.info("server")
-        return Check("redis", True, f"Redis {info.get('redis_version', '?')} answers")
     except Exception as exc:
         return Check(
             "redis",
             False,
-            f"Redis does not answer ({type(exc).__name__})",
-            "check REDIS_URL (host, port, password) and that Redis is running",
+            f"{what} does not answer ({type(exc).__name__})",
+            "check REDIS_URL (hosts, ports, service name, passwords) and that Redis is running",
         )
     finally:
-        await client.aclose()
+        await client.aclose(close_connection_pool=True)
+    # A plain URL may still lead to a cluster node or a Sentinel: say so before work fails.
+    mode = str(info.get("redis_mode", "standalone"))
+    if mode == "cluster":
+        return Check("redis", False, "REDIS_URL leads to a Redis Cluster node", CLUSTER_UNSUPPORTED)
+    if mode == "sentinel":
+        return Check(
+            "redis",
+            False,
+            "REDIS_URL leads to a Sentinel, not to a Redis",
+            "name the Sentinels with redis+sentinel://host:26379/<service>",
+        )
+    return Check("redis", True, f"{what} answers (Redis {info.get('redis_version', '?')})")
 
 
 async def backend_check(settings: Settings) -> Check:

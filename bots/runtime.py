@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from redis.asyncio import BlockingConnectionPool, Redis
 
 from bots.redis_server import redis_url_for
+from bots.redis_urls import redis_client
 from core.app import Core
 from core.jobs import JobLimits
 from core.nemo.client import default_timeout
@@ -27,12 +27,6 @@ class Runtime:
     core: Core
     redis_url: str
     nemo_base_url: str
-
-
-def redis_client(url: str, *, max_connections: int) -> Redis:
-    """A client whose pool waits for a free connection instead of failing when busy."""
-    pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=30)
-    return Redis(connection_pool=pool)
 
 
 @asynccontextmanager

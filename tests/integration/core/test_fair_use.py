@@ -11,7 +11,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from bots.runtime import redis_client
+from bots.redis_urls import redis_client
 from core.keys import Keys
 from core.limits import Limit, Limiter
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for

@@ -1,0 +1,191 @@
+"""REDIS_URL in every form clipbridge accepts, turned into one kind of client.
+
+The forms: `redis://` (one Redis), `rediss://` (the same over TLS), `unix://` (a socket file),
+and `redis+sentinel://` (the master a set of Sentinels watches, followed across failovers).
+Redis Cluster (`redis+cluster://`) is refused in plain words: the job queue's Lua scripts and
+the chat queue's pipelined scripts cannot run on a cluster (see `CLUSTER_UNSUPPORTED`).
+
+Every client waits for a free connection when its pool is busy instead of failing, so a burst
+of work slows down rather than errors out. Error texts never repeat the URL: it may hold a
+password.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.connection import parse_url
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+
+SENTINEL_SCHEME = "redis+sentinel"
+CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
+PLAIN_SCHEMES = ("redis", "rediss", "unix")
+DEFAULT_SENTINEL_PORT = 26379
+POOL_WAIT_S = 30.0  # how long a command waits for a free connection before it fails
+SENTINEL_TIMEOUT_S = 5.0  # a Sentinel that does not answer in time is skipped for the next one
+FORMS = (
+    "redis://[:password@]host:6379/0, rediss://... (TLS), unix:///path/redis.sock, "
+    "redis+sentinel://[:password@]host:26379[,host:26379...]/service[/db]"
+)
+CLUSTER_UNSUPPORTED = (
+    "Redis Cluster is not supported: the job queue (saq) runs Lua scripts over its queue keys "
+    "and a per-job abort key that a cluster would place in different hash slots, and the chat "
+    "queue sends Lua scripts inside pipelines, which redis-py refuses in cluster mode. Use one "
+    "Redis (with replicas), or Redis Sentinel for automatic failover: "
+    "redis+sentinel://host:26379/<service>"
+)
+_SENTINEL_QUERY = ("sentinel_username", "sentinel_password")
+
+
+class RedisUrlError(ValueError):
+    """REDIS_URL names a form clipbridge cannot use. The text never contains the URL."""
+
+
+@dataclass(frozen=True)
+class SentinelUrl:
+    """A parsed `redis+sentinel://` URL; the secrets are kept out of its repr."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int = 0
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    sentinel_username: str | None = field(default=None, repr=False)
+    sentinel_password: str | None = field(default=None, repr=False)
+
+
+def scheme_of(url: str) -> str:
+    return url.partition("://")[0].lower() if "://" in url else ""
+
+
+def check_redis_url(url: str) -> None:
+    """Raise RedisUrlError when `url` is not a form clipbridge can use; it opens no connection."""
+    scheme = scheme_of(url)
+    if scheme in CLUSTER_SCHEMES:
+        raise RedisUrlError(CLUSTER_UNSUPPORTED)
+    if scheme == SENTINEL_SCHEME:
+        parse_sentinel_url(url)
+        return
+    if scheme not in PLAIN_SCHEMES:
+        raise RedisUrlError(f"REDIS_URL must have one of these forms: {FORMS}")
+    try:
+        parse_url(url)
+    except ValueError:  # redis-py's own text is safe, but chaining would keep the URL around
+        raise RedisUrlError(f"REDIS_URL is not a valid Redis URL; the forms: {FORMS}") from None
+
+
+def parse_sentinel_url(url: str) -> SentinelUrl:
+    """`redis+sentinel://[user:password@]host[:port][,host[:port]...]/service[/db][?query]`.
+
+    The password in the URL is the Redis master's; a Sentinel that has its own password takes
+    it from `?sentinel_password=` (and `?sentinel_username=` for an ACL user).
+    """
+    if scheme_of(url) != SENTINEL_SCHEME:
+        raise RedisUrlError(f"a Sentinel URL starts with {SENTINEL_SCHEME}://")
+    parts = urlsplit(url)
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    username, _, password = userinfo.partition(":")
+    sentinels = tuple(_host_port(item) for item in hosts.split(",") if item.strip())
+    if not sentinels:
+        raise RedisUrlError("a Sentinel URL names at least one Sentinel: host:26379")
+    path = [unquote(piece) for piece in parts.path.split("/") if piece]
+    if not path or len(path) > 2:
+        raise RedisUrlError("a Sentinel URL ends with /<service name> or /<service name>/<db>")
+    service = path[0]
+    db = 0
+    if len(path) == 2:
+        if not path[1].isdigit():
+            raise RedisUrlError("the database after the Sentinel service name must be a number")
+        db = int(path[1])
+    query = {name: values[-1] for name, values in parse_qs(parts.query).items()}
+    unknown = sorted(set(query) - set(_SENTINEL_QUERY))
+    if unknown:
+        raise RedisUrlError(
+            f"unknown Sentinel URL parameter {unknown[0]!r}; known: {', '.join(_SENTINEL_QUERY)}"
+        )
+    return SentinelUrl(
+        sentinels=sentinels,
+        service=service,
+        db=db,
+        username=unquote(username) or None,
+        password=unquote(password) or None,
+        sentinel_username=query.get("sentinel_username") or None,
+        sentinel_password=query.get("sentinel_password") or None,
+    )
+
+
+def _host_port(item: str) -> tuple[str, int]:
+    item = item.strip()
+    if item.startswith("["):  # an IPv6 address: [::1]:26379
+        host, _, rest = item[1:].partition("]")
+        port_text = rest.removeprefix(":")
+    else:
+        host, _, port_text = item.partition(":")
+    if not host:
+        raise RedisUrlError("a Sentinel address in REDIS_URL has no host")
+    if not port_text:
+        return unquote(host), DEFAULT_SENTINEL_PORT
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise RedisUrlError("a Sentinel port in REDIS_URL is not a number from 1 to 65535")
+    return unquote(host), int(port_text)
+
+
+class BlockingSentinelConnectionPool(SentinelConnectionPool, BlockingConnectionPool):
+    """redis-py's Sentinel pool (it asks the Sentinels for the master on every new connection,
+    and drops idle ones when the master moved) with the blocking pool's wait for a free one.
+
+    The Sentinel clients belong to this pool alone, so closing the pool closes them too.
+    """
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        await self.sentinel_manager.aclose()
+
+
+def redis_client(
+    url: str, *, max_connections: int, wait_s: float = POOL_WAIT_S, **connection: Any
+) -> Redis:
+    """A client for any accepted REDIS_URL whose pool waits for a free connection when busy.
+
+    `connection` holds extra redis-py connection options (a connect timeout, say); for a
+    Sentinel URL its `socket_*` options also apply to the Sentinels.
+    """
+    check_redis_url(url)
+    if scheme_of(url) != SENTINEL_SCHEME:
+        pool = BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=wait_s, **connection
+        )
+        return Redis(connection_pool=pool)
+    target = parse_sentinel_url(url)
+    sentinel_options: dict[str, Any] = {
+        "socket_connect_timeout": SENTINEL_TIMEOUT_S,
+        "socket_timeout": SENTINEL_TIMEOUT_S,
+        **{name: value for name, value in connection.items() if name.startswith("socket_")},
+        "username": target.sentinel_username,
+        "password": target.sentinel_password,
+    }
+    sentinel = Sentinel(list(target.sentinels), sentinel_kwargs=sentinel_options)  # type: ignore[no-untyped-call]
+    client: Redis = sentinel.master_for(
+        target.service,
+        connection_pool_class=BlockingSentinelConnectionPool,
+        max_connections=max_connections,
+        timeout=wait_s,
+        db=target.db,
+        username=target.username,
+        password=target.password,
+        **connection,
+    )
+    return client
+
+
+def describe(url: str) -> str:
+    """What kind of Redis the URL names, in words fit for a log line (no host, no secret)."""
+    scheme = scheme_of(url)
+    if scheme == SENTINEL_SCHEME:
+        target = parse_sentinel_url(url)
+        count = len(target.sentinels)
+        return f"the master of {target.service!r} via {count} Sentinel{'s' * (count != 1)}"
+    return {"rediss": "Redis over TLS", "unix": "Redis on a Unix socket"}.get(scheme, "Redis")
