@@ -32,10 +32,28 @@ SIMPLE_COMMANDS = {
 }
 ASPECTS = [app_commands.Choice(name=a, value=a) for a in ("16:9", "9:16", "1:1")]
 MEDIA = ("image/", "video/")
+ALREADY_ACKNOWLEDGED = 40060  # Discord's error code for a second response to one interaction
 
 
 def is_media(attachment: discord.Attachment) -> bool:
     return (attachment.content_type or "").startswith(MEDIA)
+
+
+async def acknowledged(interaction: discord.Interaction) -> bool:
+    """Defer ("thinking"); False when Discord says the interaction was acknowledged already.
+
+    That is a copy of an interaction delivered twice (two processes briefly on one shard, a
+    replayed event): Discord accepts one response per interaction, so the copy whose response
+    it took goes on and the others stop here, quietly rather than as an error each.
+    """
+    try:
+        await interaction.response.defer(thinking=True)
+    except discord.HTTPException as error:
+        if error.code != ALREADY_ACKNOWLEDGED:
+            raise
+        log.debug("duplicate interaction dropped", extra={"interaction": interaction.id})
+        return False
+    return True
 
 
 class RefineModal(discord.ui.Modal, title="Refine"):
@@ -153,12 +171,14 @@ class DiscordIngress:
                 text("reply.unsupported_attachment", language, kind=kind), ephemeral=True
             )
             return
-        await interaction.response.defer(thinking=True)
+        if not await acknowledged(interaction):
+            return
         attachment = Attachment(image.url, image.filename, image.content_type, image.size)
         await self._core.submit(self.inbound(interaction, text=wish, attachments=(attachment,)))
 
     async def command(self, interaction: discord.Interaction, name: str, value: str = "") -> None:
-        await interaction.response.defer(thinking=True)
+        if not await acknowledged(interaction):
+            return
         await self._core.submit(self.inbound(interaction, text=value, command=name))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -182,7 +202,8 @@ class DiscordIngress:
         await self.command(interaction, action)
 
     async def _refined(self, interaction: discord.Interaction, change: str) -> None:
-        await interaction.response.defer(thinking=True)
+        if not await acknowledged(interaction):
+            return
         await self._core.submit(self.inbound(interaction, text=change))
 
     def inbound(

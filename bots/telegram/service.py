@@ -3,7 +3,7 @@
 `telegram_ports` is all a worker needs (it only sends); `TelegramService` is the ingress: it
 receives updates by long polling, or, when `TELEGRAM_WEBHOOK_URL` is set, on its own small HTTP
 server that checks Telegram's secret-token header and answers 200 at once (the update is then
-handled from PTB's queue, and the core de-duplicates redeliveries on the update id).
+handled from PTB's queue; a redelivery is dropped on its update id before anything answers it).
 """
 
 from __future__ import annotations
