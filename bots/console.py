@@ -55,9 +55,10 @@ class ConsoleSink:
         self._on_video = on_video
         self._last_progress: dict[str, str] = {}
 
-    def _emit(self, event: dict[str, Any], line: str) -> None:
-        text = json.dumps(event, ensure_ascii=False) if self._json else line
-        self._stream.write(text + "\n")
+    def _emit(self, target: Target, event: dict[str, Any], line: str) -> None:
+        if self._json:
+            line = json.dumps({**event, "chat": target.chat.chat_id}, ensure_ascii=False)
+        self._stream.write(line + "\n")
         self._stream.flush()
 
     async def progress(
@@ -73,12 +74,13 @@ class ConsoleSink:
                 "percent": progress.percent,
                 "queue_position": progress.queue_position,
             }
-            self._emit(event, progress.text)
+            self._emit(target, event, progress.text)
         return ref
 
     async def reply(self, target: Target, reply: Reply) -> None:
         actions = [button.action.value for button in reply.buttons]
-        self._emit({"type": "text", "text": reply.text, "actions": actions}, reply.text)
+        event = {"type": "text", "text": reply.text, "actions": actions}
+        self._emit(target, event, reply.text)
 
     async def video(self, target: Target, video: VideoReady) -> None:
         event: dict[str, Any] = {
@@ -98,9 +100,8 @@ class ConsoleSink:
                 self._on_video(kept)
         if video.url:
             event["url"] = video.url
-        self._emit(event, f"{video.caption}\n🎞  {event.get('path') or video.url}")
+        self._emit(target, event, f"{video.caption}\n🎞  {event.get('path') or video.url}")
 
     async def problem(self, target: Target, problem: Problem) -> None:
-        self._emit(
-            {"type": "problem", "code": problem.code, "text": problem.text}, f"⚠️  {problem.text}"
-        )
+        event = {"type": "problem", "code": problem.code, "text": problem.text}
+        self._emit(target, event, f"⚠️  {problem.text}")

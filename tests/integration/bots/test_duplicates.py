@@ -22,6 +22,7 @@ from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_polling import SECRET_HEADER
 from tests.fixtures.engine import EngineAdmin
+from tests.fixtures.ports import free_port
 from tests.integration.bots import test_discord as discord_side
 from tests.integration.bots import test_telegram as telegram_side
 
@@ -71,7 +72,7 @@ async def test_a_telegram_update_delivered_1000_times_is_rendered_once(
     fake = fake_telegram
     user = fake.user(40, "Dup")
     chat = fake.private_chat(user)
-    port = telegram_side.free_port()
+    port = free_port()
     async with telegram_side.bot_running(
         fake,
         redis_url,

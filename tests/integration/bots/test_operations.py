@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -19,14 +18,9 @@ from tests.fakes.discord_api import FakeDiscord, pointed_at
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fixtures.core import settings_for
 from tests.fixtures.engine import EngineFactory
+from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def get_when_up(url: str, within_s: float = 60) -> httpx.Response:

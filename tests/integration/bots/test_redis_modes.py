@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,6 +30,7 @@ from core.keys import Keys
 from core.settings import Settings
 from engine.server import RunningEngine
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
+from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVICE = "clipmaster"
@@ -42,12 +42,6 @@ T = TypeVar("T")
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_sample_photo(tmp_path_factory.mktemp("photos") / "dusk.jpg", size=(1200, 800))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def until(check: Callable[[], Awaitable[T | None]], what: str, within_s: float = 15) -> T:

@@ -3,7 +3,6 @@ server, the core and the local engine behind it."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from engine.server import RunningEngine
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_wire import Call
 from tests.fixtures.core import FAST_JOBS, settings_for
+from tests.fixtures.ports import free_port
 
 BOT_NAME = "@clip_test_bot"
 
@@ -280,12 +280,6 @@ async def test_exports_can_be_reserved_for_group_admins(
     assert sent[1].startswith("From now on only admins can export")
     assert sent[2] == "In this group only admins can do that."
     assert "nothing to export" in sent[3]
-
-
-def free_port() -> int:
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        return int(probe_socket.getsockname()[1])
 
 
 async def test_webhook_refuses_a_wrong_secret_and_processes_an_update_once(

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,60 +11,7 @@ from redis.asyncio import Redis
 from bots.runtime import wait_until_idle
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
 from tests.fixtures.engine import EngineAdmin, EngineFactory
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def events_in(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-async def eventually(condition: Callable[[], bool], within_s: float, what: str) -> None:
-    """Poll a condition held by another process until it is true or the time is up."""
-    deadline = time.monotonic() + within_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
-
-
-@contextmanager
-def worker_process(events: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.core.worker_main", str(events)],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def worker_env(redis_url: str, key_prefix: str, engine_url: str, work: Path) -> dict[str, str]:
-    return {
-        "REDIS_URL": redis_url,
-        "REDIS_PREFIX": key_prefix,
-        "NEMO_API_BASE": engine_url,
-        "WORK_DIR": str(work),
-        "RENDER_POLL_MIN_S": "1",
-        "RENDER_POLL_MAX_S": "2",
-        "SETTLE_POLL_S": "0.3",
-        "LOG_FORMAT": "text",
-    }
-
-
-def stages(path: Path) -> list[str]:
-    return [str(e.get("stage")) for e in events_in(path) if e["type"] == "progress"]
+from tests.fixtures.workers import events_in, eventually, stages, worker_env, worker_process
 
 
 async def crash_and_recover(
