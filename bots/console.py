@@ -57,7 +57,8 @@ class ConsoleSink:
 
     def _emit(self, target: Target, event: dict[str, Any], line: str) -> None:
         if self._json:
-            line = json.dumps({**event, "chat": target.chat.chat_id}, ensure_ascii=False)
+            where = {"chat": target.chat.chat_id, "message": target.message_id}
+            line = json.dumps({**event, **where}, ensure_ascii=False)
         self._stream.write(line + "\n")
         self._stream.flush()
 

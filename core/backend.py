@@ -4,6 +4,11 @@
 HTTP 429 -> wait (Retry-After, at most `max_wait_s`, 30 s by default) and retry. Each recovery
 runs at most once per call, so a backend that keeps answering the same code ends in that error,
 never in a loop.
+
+A backend that is briefly unavailable (a reset connection, a 5xx, a body that is not JSON) is
+tried again after `TRANSIENT_WAITS_S`, when that is safe: always for calls that may run twice
+(reads, uploads that re-open the file, renders keyed by their id), and for the agent's SSE
+message only when the request provably was not processed (no connection, or 502/503/504).
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from typing import TypeVar
 from core.errors import (
     AnonymousTokenRefused,
     BackendError,
+    BackendUnavailable,
     MissingClientId,
     RateLimited,
     SessionNotFound,
+    StreamInterrupted,
     TokenInvalid,
 )
 from core.identity import Credentials, Identities
@@ -28,6 +35,9 @@ from core.nemo.models import NemoSession
 from core.sessions import Sessions
 
 T = TypeVar("T")
+
+TRANSIENT_WAITS_S = (0.5, 2.0)  # before the second and the third try
+NOT_PROCESSED = frozenset({502, 503, 504})  # a gateway or an overloaded server turned it away
 
 
 @dataclass(frozen=True)
@@ -86,21 +96,29 @@ class Backend:
         *,
         with_session: bool = True,
         recover_session: bool = True,
+        idempotent: bool = True,
     ) -> T:
         """Run `operation` with the chat's access; recover from each documented code once.
 
         `recover_session=False` is for calls whose meaning depends on what the session holds
         (an edit or an export of an uploaded photo): a new session would not hold it, so the
         1002 is raised for the caller to start over. Every error answer is counted, recovered
-        or not.
+        or not. `idempotent=False` is for a call that must not run twice (the agent's message).
         """
         recovered: set[str] = set()
+        waits = iter(TRANSIENT_WAITS_S)
         while True:
             try:
                 access = await self.access(chat_key, language, with_session=with_session)
                 return await operation(access)
             except BackendError as exc:
                 self._metrics.backend_errors.labels(exc.code).inc()
+                if isinstance(exc, BackendUnavailable):
+                    wait = next(waits, None) if _may_repeat(exc, idempotent) else None
+                    if wait is None:
+                        raise
+                    await self._sleep(wait)
+                    continue
                 if not await self._recovered(
                     exc, chat_key, recovered, with_session, recover_session
                 ):
@@ -141,3 +159,9 @@ class Backend:
     @property
     def identities_are_operator(self) -> bool:
         return self.identities.operator
+
+
+def _may_repeat(error: BackendUnavailable, idempotent: bool) -> bool:
+    if isinstance(error, StreamInterrupted):  # the message got through: settle, never resend
+        return False
+    return idempotent or not error.sent or error.status in NOT_PROCESSED

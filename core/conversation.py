@@ -271,7 +271,11 @@ class Conversation:
 
         try:
             heard = await self._backend.call(
-                work.chat_key, self._session_language(work), stream, recover_session=False
+                work.chat_key,
+                self._session_language(work),
+                stream,
+                recover_session=False,
+                idempotent=False,
             )
         except (StreamInterrupted, TimeoutError):
             # The message reached the backend: never send it again; wait for its result.

@@ -45,9 +45,16 @@ class BackendError(ClipbridgeError):
 
 
 class BackendUnavailable(BackendError):
-    """Transport failure, timeout, server error or a body outside the contract: may pass."""
+    """Transport failure, timeout, server error or a body outside the contract: may pass.
+
+    `sent` is False when the request provably never reached the backend (no connection), so
+    even a call that must not run twice may be sent again."""
 
     code = "backend_unavailable"
+
+    def __init__(self, message: str, *, status: int | None = None, sent: bool = True) -> None:
+        super().__init__(message, status=status)
+        self.sent = sent
 
 
 class StreamInterrupted(BackendUnavailable):

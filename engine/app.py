@@ -92,7 +92,7 @@ def create_app(settings: EngineSettings, clock: Clock | None = None) -> EngineAp
             renders_dir=paths.renders,
             work_dir=paths.work,
         ),
-        faults=FaultBoard(revoke=accounts.revoke),
+        faults=FaultBoard(revoke=accounts.revoke, seed=settings.seed),
         stats=stats,
         http=httpx.AsyncClient(
             timeout=httpx.Timeout(settings.url_upload_timeout_s), follow_redirects=True

@@ -1,4 +1,5 @@
-"""Fault injection for tests: arm the next N calls of an endpoint to fail in a chosen way.
+"""Fault injection for tests: arm the next N calls of an endpoint to fail in a chosen way, or
+a share of them (`chance`) for load tests.
 
 Every API route is wrapped in a `FaultGate`, which counts the call in `Stats` and, when a fault
 is armed for it, either answers in the fault's place (result codes, HTTP statuses, ``reset``:
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -65,12 +67,15 @@ class Fault:
     times: int = 1
     after_events: int = 0  # cut_sse, stall and malformed on a stream act after this many events
     stall_s: float = 5.0
+    chance: float = 1.0  # the share of matching calls that fail, until `times` have
 
     def __post_init__(self) -> None:
         if self.endpoint not in ENDPOINTS or self.mode not in MODES:
             raise ValueError(f"endpoint must be one of {ENDPOINTS}, mode one of {MODES}")
         if self.times < 1 or self.after_events < 0 or self.stall_s < 0:
             raise ValueError("times must be >= 1, after_events and stall_s >= 0")
+        if not 0.0 < self.chance <= 1.0:
+            raise ValueError("chance must be in (0, 1]")
 
 
 class FaultBoard:
@@ -80,9 +85,10 @@ class FaultBoard:
     would be on the cloud, so a client may (and must) get a new one.
     """
 
-    def __init__(self, revoke: Callable[[str], None] | None = None) -> None:
+    def __init__(self, revoke: Callable[[str], None] | None = None, seed: int = 7) -> None:
         self._faults: list[Fault] = []
         self.revoke = revoke
+        self._dice = random.Random(seed)  # the same seed draws the same failing calls
 
     def arm(self, fault: Fault) -> None:
         self._faults.append(fault)
@@ -93,6 +99,8 @@ class FaultBoard:
     def take(self, endpoint: str) -> Fault | None:
         for fault in self._faults:
             if fault.endpoint in (endpoint, "any"):
+                if fault.chance < 1.0 and self._dice.random() >= fault.chance:
+                    continue
                 fault.times -= 1
                 if fault.times == 0:
                     self._faults.remove(fault)

@@ -13,6 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bots.redis_server import redis_url_for
+from tests.fixtures import soak
 from tests.fixtures.core import EVENT_LOG
 
 pytest_plugins = ["tests.fixtures.engine", "tests.fakes.telegram_api", "tests.fakes.discord_api"]
@@ -49,6 +50,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(f"SECRET SCAN: {len(leaks)} lines carry a token, e.g.:")
             reporter.write_line(leaks[0][:300])
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The soak table, when long scenarios ran (`make soak`)."""
+    if soak.ROWS:
+        terminalreporter.section("soak")
+        for line in soak.table(soak.ROWS):
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

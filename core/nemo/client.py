@@ -104,7 +104,8 @@ class NemoClient:
                 timeout=http_timeout or httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"{method} {path}: {type(exc).__name__}") from exc
+            failed = f"{method} {path}: {type(exc).__name__}"
+            raise BackendUnavailable(failed, sent=_was_sent(exc)) from exc
         payload = _maybe_json(response)
         shapes.raise_for_result(
             response.status_code,
@@ -216,7 +217,8 @@ class NemoClient:
         try:
             response = await self._http.send(request, stream=True)
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"POST /run_sse: {type(exc).__name__}") from exc
+            failed = f"POST /run_sse: {type(exc).__name__}"
+            raise BackendUnavailable(failed, sent=_was_sent(exc)) from exc
         try:
             content_type = response.headers.get("content-type", "")
             if "text/event-stream" not in content_type:
@@ -306,3 +308,8 @@ def _maybe_json(response: httpx.Response) -> Any:
         return response.json()
     except (ValueError, RecursionError):  # not JSON, or nested past what Python parses
         return None
+
+
+def _was_sent(exc: httpx.HTTPError) -> bool:
+    """False when the request cannot have reached the backend: no connection was made."""
+    return not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)

@@ -28,6 +28,7 @@ def routes(services: Services) -> list[BaseRoute]:
                 times=int(body.get("times", 1)),
                 after_events=int(body.get("after_events", 0)),
                 stall_s=float(body.get("stall_s", 5.0)),
+                chance=float(body.get("chance", 1.0)),
             )
         except (TypeError, ValueError) as exc:
             raise HttpRefusal(400, str(exc)) from exc

@@ -37,14 +37,19 @@ CASES = [
     Case("render_submit", "http_403", "http_403"),
     Case("upload", "http_429", "video"),  # waited out once
     Case("upload", "http_429", "http_429", times=2),  # never in a loop
-    Case("upload", "http_500", "backend_unavailable"),
-    Case("upload", "http_503", "backend_unavailable"),
+    Case("upload", "http_500", "video"),  # a passing failure is tried again, re-reading the file
+    Case("upload", "http_503", "video"),
+    Case("upload", "reset", "video"),
+    Case("upload", "http_500", "backend_unavailable", times=3),  # three tries, then the user
+    Case("sse", "http_503", "video"),  # turned away unprocessed: safe to send again
+    Case("sse", "http_500", "backend_unavailable"),  # may have run: never sent twice
     Case("session", "http_400", "video"),  # a new client id
     Case("session", "http_400", "http_400", times=2),
     Case("sse", "cut_sse", "video", after_events=1),
     Case("sse", "malformed", "video"),
     Case("sse", "reset", "backend_unavailable"),
-    Case("state", "malformed", "backend_unavailable"),
+    Case("state", "malformed", "video"),
+    Case("state", "malformed", "backend_unavailable", times=3),
     Case("render_poll", "http_503", "video", times=2),  # polling carries on
     Case("render_poll", "1001", "video"),
     Case("files", "http_500", "video"),  # the documented download fallback

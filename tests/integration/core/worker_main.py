@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bots.console import ConsoleSink, ConsoleSource
+from bots.logs import configure
 from bots.runtime import open_runtime, running_worker
 from core.ports import PlatformPorts
 from core.settings import Settings
@@ -22,6 +23,7 @@ async def main(events: Path) -> None:
         sink = ConsoleSink(events.parent / "videos", json_lines=True, stream=stream)
         platforms = {PLATFORM: PlatformPorts(ConsoleSource(), sink)}
         settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        configure(settings.log_level, settings.log_format, settings.secrets())
         async with (
             open_runtime(settings, platforms, job_limits=FAST_JOBS) as runtime,
             running_worker(runtime.core, grace_s=1),

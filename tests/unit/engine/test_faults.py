@@ -24,6 +24,18 @@ def test_faults_are_consumed_in_order_and_any_matches_every_endpoint() -> None:
     assert board.armed() == []
 
 
+def test_a_chance_fails_about_that_share_of_calls_and_repeats_with_the_seed() -> None:
+    def failing(seed: int) -> list[bool]:
+        board = FaultBoard(seed=seed)
+        board.arm(Fault("any", "http_500", times=10_000, chance=0.05))
+        return [board.take("state") is not None for _ in range(4000)]
+
+    first = failing(3)
+    assert 120 <= sum(first) <= 280  # 5% of 4000 is 200
+    assert failing(3) == first
+    assert failing(4) != first
+
+
 def test_clear() -> None:
     board = FaultBoard()
     board.arm(Fault("sse", "cut_sse", after_events=3))
@@ -40,6 +52,8 @@ def test_clear() -> None:
         {"endpoint": "sse", "mode": "explode"},
         {"endpoint": "sse", "mode": "stall", "times": 0},
         {"endpoint": "sse", "mode": "stall", "stall_s": -1},
+        {"endpoint": "sse", "mode": "stall", "chance": 0},
+        {"endpoint": "sse", "mode": "stall", "chance": 1.5},
     ],
 )
 def test_invalid_faults_are_refused(fields: dict[str, object]) -> None:
