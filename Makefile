@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/clipbridge demo --out out/demo.mp4
 
 test: lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -82,7 +82,11 @@ class Core:
         self.albums = Albums(redis, self.keys, quiet_s=settings.telegram_album_quiet_s)
         attribution = Attribution(settings.nemo_skill_version, settings.nemo_skill_platform)
         client = NemoClient(
-            http, nemo_base_url, attribution, rate_limit_wait_s=settings.rate_limit_wait_s
+            http,
+            nemo_base_url,
+            attribution,
+            rate_limit_wait_s=settings.rate_limit_wait_s,
+            sse_idle_s=settings.sse_idle_s,
         )
         operator = settings.nemo_token.get_secret_value() if settings.nemo_token else None
         self.backend = Backend(

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     nemo_connect_timeout_s: float = 10.0
     nemo_read_timeout_s: float = 60.0
     sse_max_s: float = 15 * 60
+    sse_idle_s: float = Field(default=180.0, gt=0)  # no byte at all, not even a heartbeat
     still_working_s: float = 120.0
     render_poll_min_s: float = 2.0
     render_poll_max_s: float = 30.0

@@ -42,6 +42,7 @@ Mode = Literal[
     "http_400",
     "http_402",
     "http_403",
+    "http_404",
     "http_429",
     "http_500",
     "http_503",

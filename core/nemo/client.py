@@ -34,6 +34,9 @@ from core.nemo.sse import StreamCursor, read_agent_events
 
 SKILL_SOURCE = "what-is-ai-image"
 APP_NAME = "nemo_agent"
+# A download URL that answers these has expired or moved (signed CDN URLs do): the documented
+# fallback URL is tried next.
+GONE = frozenset({403, 404, 410})
 
 
 @dataclass(frozen=True)
@@ -271,6 +274,11 @@ class NemoClient:
             async with self._http.stream("GET", url, headers=headers, timeout=timeout) as response:
                 if response.status_code != 200:
                     await response.aread()
+                    if response.status_code in GONE:  # an expired or moved file: try the fallback
+                        raise BackendUnavailable(
+                            f"download answered HTTP {response.status_code}",
+                            status=response.status_code,
+                        )
                     shapes.raise_for_result(
                         response.status_code, _maybe_json(response), response.headers
                     )

@@ -3,6 +3,7 @@ documented recovery makes it invisible), and the chat goes on afterwards."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ class Case:
     outcome: str  # "video" when recovered, else the problem code the user gets
     times: int = 1
     after_events: int = 0
+    stall_s: float = 1.0
+    settings: tuple[tuple[str, Any], ...] = ()  # overrides, e.g. a short read timeout
 
 
 CASES = [
@@ -52,7 +55,13 @@ CASES = [
     Case("state", "malformed", "backend_unavailable", times=3),
     Case("render_poll", "http_503", "video", times=2),  # polling carries on
     Case("render_poll", "1001", "video"),
-    Case("files", "http_500", "video"),  # the documented download fallback
+    Case("files", "http_500", "video"),
+    Case("files", "http_404", "video", times=3),  # the documented download fallback
+    # Bodies that stall past the read timeout: a read is tried again, the agent's stream is
+    # given up and the draft is settled from the state.
+    Case("render_poll", "stall", "video", settings=(("nemo_read_timeout_s", 0.5),)),
+    Case("credits", "stall", "video", settings=(("nemo_read_timeout_s", 0.5),)),
+    Case("sse", "stall", "video", stall_s=3.0, settings=(("sse_idle_s", 1.0),)),
 ]
 
 
@@ -73,16 +82,26 @@ async def test_fault_gives_the_documented_outcome_and_the_chat_goes_on(
     engine = make_engine()
     admin = EngineAdmin(engine.base_url)
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
+    settings = settings_for(
+        redis_url, key_prefix, engine.base_url, tmp_path / "work", **dict(case.settings)
+    )
     async with running_core(settings, sink) as runtime:
         await admin.arm(
-            case.endpoint, case.mode, times=case.times, after_events=case.after_events, stall_s=1.0
+            case.endpoint,
+            case.mode,
+            times=case.times,
+            after_events=case.after_events,
+            stall_s=case.stall_s,
         )
         await runtime.core.submit(message("c1", files=(photo,)))
         await sink.wait_for(ended, 60)
         await admin.clear_faults()
         await runtime.core.submit(message("c1", "status"))
         await sink.wait_for(lambda s: s.answered_status(), 30)
+        # Nothing is left dangling: the chat holds nothing, every export is closed.
+        assert await runtime.core.queue.idle("test:c1")
+        async for key in redis.scan_iter(match=f"{key_prefix}:render:*"):
+            assert json.loads(as_str(await redis.get(key)))["finished"], key
 
     if case.outcome == "video":
         assert not sink.of("problem"), sink.summary()
