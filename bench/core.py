@@ -40,6 +40,7 @@ from bots.redis_server import redis_url_for
 from bots.runtime import running_worker
 from core.app import Core
 from core.events import Problem, Progress, Reply, Target, VideoReady
+from core.fair_use import LIMIT_NAMES
 from core.jobs import JobLimits
 from core.messages import ChatRef, Inbound, Sender
 from core.ports import PlatformPorts
@@ -133,9 +134,10 @@ class NoSource:
 
 
 @contextmanager
-def fake_backend(delay_s: float) -> Iterator[str]:
+def fake_backend(*options: str) -> Iterator[str]:
+    """`bench.fake_nemo` in its own process with these command-line options; its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.fake_nemo", "--delay", str(delay_s)],
+        [sys.executable, "-m", "bench.fake_nemo", *options],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -146,6 +148,24 @@ def fake_backend(delay_s: float) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait()
+
+
+def bench_settings(
+    redis_url: str, backend: str, prefix: str, concurrency: int, **more: Any
+) -> Settings:
+    """The product's defaults on the bench's Redis and backend, with the shared operator
+    token, and every fair-use limit off: a bench's few senders would hit them."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        redis_url=redis_url,
+        redis_prefix=prefix,
+        nemo_api_base=backend,
+        nemo_token=SecretStr("bench-operator-token"),
+        worker_concurrency=concurrency,
+        work_dir=Path("var/bench"),
+        **more,
+    )
+    return settings.model_copy(update=dict.fromkeys(LIMIT_NAMES.values(), 0))
 
 
 @asynccontextmanager
@@ -163,16 +183,8 @@ async def bench_core(
     """A core on `prefix` (a fresh one by default, deleted afterwards when it was ours)."""
     owned = prefix is None
     prefix = prefix or f"bench:{uuid.uuid4().hex[:8]}"
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        redis_url=redis_url,
-        redis_prefix=prefix,
-        nemo_api_base=backend,
-        nemo_token=SecretStr("bench-operator-token"),
-        worker_concurrency=concurrency,
-        render_poll_min_s=2,
-        render_poll_max_s=10,
-        work_dir=Path("var/bench"),
+    settings = bench_settings(
+        redis_url, backend, prefix, concurrency, render_poll_min_s=2, render_poll_max_s=10
     )
     redis, job_redis = counting_redis(redis_url), counting_redis(redis_url)
     try:
@@ -339,10 +351,10 @@ async def main() -> None:
     parser.add_argument("--inflight", type=int, default=10_000)
     args = parser.parse_args()
     with redis_url_for(os.environ.get("REDIS_URL"), try_local=True) as redis_url:
-        with fake_backend(0.0) as instant:
+        with fake_backend() as instant:
             help_run = await overhead(redis_url, instant, args.rate, args.messages, "help")
             credit_run = await overhead(redis_url, instant, args.rate, args.messages, "credits")
-        with fake_backend(0.05) as slow:
+        with fake_backend("--delay", "0.05") as slow:
             held = await memory(redis_url, slow, args.inflight)
     rows = [("help (no backend call)", help_run), ("credits (one backend call)", credit_run)]
     print(

@@ -104,7 +104,7 @@ async def main() -> None:
     args = parser.parse_args()
     with (
         redis_url_for(os.environ.get("REDIS_URL"), try_local=True) as redis_url,
-        fake_backend(0.0) as backend,
+        fake_backend() as backend,
     ):
         row = await run(args.interactions, redis_url, backend)
     print(f"{'interactions':>12} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'over 3 s':>9}")

@@ -1,29 +1,75 @@
 """A minimal NemoVideo stand-in for benchmarks: every call answers at once (or after `--delay`),
 sessions always hold an exportable draft, and renders never finish. Run as
-``python -m bench.fake_nemo [--delay S]``; it prints its port on the first line."""
+``python -m bench.fake_nemo [--delay S] [--render-s S] [--think-s S]``; it prints its port on
+the first line.
+
+With `--render-s`, a render completes that many seconds after it was submitted and its output
+URL serves a small MP4 (made once at start with FFmpeg), so whole exports can run. Uploads are
+accepted and the agent (``/run_sse``) answers after `--think-s` seconds of heartbeats: a photo's
+full path (upload, agent, export, download) works against it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import socket
+import subprocess
 import sys
+import tempfile
+import time
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from engine.probe import ffmpeg_binary
 
 DRAFT = {
     "t": [{"tt": 0, "sg": [{"s": 0, "d": 5000, "src": "x", "name": "photo.jpg"}]}],
     "d": 5000,
     "m": {"width": 1920, "height": 1080},
 }
+AGENT_REPLY = "I made a 5 s clip of your photo with a slow zoom. Exporting it now."
+HEARTBEAT_S = 1.0
 
 
-def build(delay_s: float) -> Starlette:
+def small_mp4() -> bytes:
+    """A one-second 160x90 H.264 clip: what a finished render's output URL serves."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "clip.mp4"
+        subprocess.run(
+            [
+                ffmpeg_binary(),
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "color=c=navy:s=160x90:d=1:r=10",
+                "-pix_fmt",
+                "yuv420p",
+                "-movflags",
+                "+faststart",
+                str(out),
+            ],
+            check=True,
+        )
+        return out.read_bytes()
+
+
+def build(
+    delay_s: float, *, render_s: float | None = None, think_s: float = 0.0, video: bytes = b""
+) -> Starlette:
+    """The app; `render_s` None keeps renders processing forever (the memory bench's case)."""
+    submitted: dict[str, float] = {}  # render id -> when it was submitted, with `render_s`
+
     async def pause() -> None:
         if delay_s:
             await asyncio.sleep(delay_s)
@@ -54,8 +100,48 @@ def build(delay_s: float) -> Starlette:
     async def render(request: Request) -> Response:
         await pause()
         render_id = request.path_params.get("rid") or (await request.json())["id"]
-        data = {"id": render_id, "status": "processing", "progress": 42}
+        data: dict[str, object] = {"id": render_id, "status": "processing", "progress": 42}
+        if render_s is not None:
+            started = submitted.setdefault(render_id, time.monotonic())
+            done = min(1.0, (time.monotonic() - started) / render_s) if render_s > 0 else 1.0
+            data["progress"] = int(done * 100)
+            if done >= 1.0:
+                data["status"] = "completed"
+                data["outputUrl"] = f"{str(request.base_url).rstrip('/')}/files/{render_id}.mp4"
         return JSONResponse({"success": True, "data": data})
+
+    async def upload(request: Request) -> Response:
+        await pause()
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+        sid = request.path_params["sid"]
+        item = {
+            "filename": "photo.jpg",
+            "file_type": "image",
+            "cdn_url": f"{str(request.base_url).rstrip('/')}/files/{sid}/photo.jpg",
+            "width": 480,
+            "height": 320,
+            "size": size,
+        }
+        return JSONResponse({"code": 0, "data": {"files": [item]}})
+
+    async def run_sse(request: Request) -> Response:
+        await request.body()
+
+        async def events() -> AsyncIterator[bytes]:
+            deadline = time.monotonic() + think_s
+            while (left := deadline - time.monotonic()) > 0:
+                yield b": ping\n\n"
+                await asyncio.sleep(min(HEARTBEAT_S, left))
+            reply = json.dumps({"type": "text", "content": AGENT_REPLY})
+            yield f"id: 1\ndata: {reply}\n\n".encode()
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    async def output(request: Request) -> Response:
+        await pause()
+        return Response(video, media_type="video/mp4")
 
     return Starlette(
         routes=[
@@ -65,20 +151,32 @@ def build(delay_s: float) -> Starlette:
             Route("/api/state/nemo_agent/me/{sid}/latest", state),
             Route("/api/render/proxy/lambda", render, methods=["POST"]),
             Route("/api/render/proxy/lambda/{rid}", render),
+            Route("/api/upload-video/nemo_agent/me/{sid}", upload, methods=["POST"]),
+            Route("/run_sse", run_sse, methods=["POST"]),
+            Route("/files/{rid}.mp4", output),
+            Route("/api/render/proxy/{rid}/download", output),
         ]
     )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--delay", type=float, default=0.0)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument(
+        "--render-s", type=float, default=None, help="seconds a render takes (default: never ends)"
+    )
+    parser.add_argument(
+        "--think-s", type=float, default=0.0, help="seconds the agent takes to answer /run_sse"
+    )
     args = parser.parse_args()
+    video = small_mp4() if args.render_s is not None else b""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     print(sock.getsockname()[1], flush=True)
+    app = build(args.delay, render_s=args.render_s, think_s=args.think_s, video=video)
     config = uvicorn.Config(
-        build(args.delay), log_level="error", access_log=False, backlog=4096, limit_concurrency=None
+        app, log_level="error", access_log=False, backlog=4096, limit_concurrency=None
     )
     server = uvicorn.Server(config)
     asyncio.run(server.serve(sockets=[sock]))

@@ -95,7 +95,7 @@ async def main() -> None:
     results: dict[float, dict[str, float]] = {}
     with (
         redis_url_for(os.environ.get("REDIS_URL"), try_local=True) as redis_url,
-        fake_backend(0.0) as backend,
+        fake_backend() as backend,
     ):
         for rate in rates:
             results[rate] = await run(args.chats, rate, redis_url, backend)

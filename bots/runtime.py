@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bots.redis_server import redis_url_for
 from bots.redis_urls import redis_client
 from core.app import Core
-from core.jobs import JobLimits
+from core.jobs import JobContext, JobLimits
 from core.nemo.client import default_timeout
 from core.ports import PlatformPorts
 from core.settings import Settings
 from engine.server import start_in_thread
 from engine.settings import EngineSettings
+
+JobHook = Callable[[JobContext], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ async def open_runtime(
             base_url = settings.nemo_api_base
         redis = redis_client(redis_url, max_connections=settings.worker_concurrency * 2 + 50)
         # saq keeps one connection blocked in BLMOVE per worker slot, plus its own calls.
-        job_redis = redis_client(redis_url, max_connections=settings.worker_concurrency * 2 + 50)
+        slots = settings.worker_concurrency + settings.export_concurrency
+        job_redis = redis_client(redis_url, max_connections=slots * 2 + 50)
         timeout = default_timeout(settings.nemo_connect_timeout_s, settings.nemo_read_timeout_s)
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
         try:
@@ -76,19 +80,29 @@ async def open_runtime(
 
 @asynccontextmanager
 async def running_worker(
-    core: Core, *, concurrency: int | None = None, grace_s: int = 25
+    core: Core,
+    *,
+    concurrency: int | None = None,
+    grace_s: int = 25,
+    around_turns: tuple[JobHook, JobHook] | None = None,
 ) -> AsyncIterator[None]:
-    """Run a saq worker for the core's jobs in this process until the block ends."""
-    worker = core.worker(concurrency=concurrency, grace_s=grace_s)
-    worker.SIGNALS = []  # the process owns its signals; stopping is this block's job
-    await core.job_queue.connect()
-    task = asyncio.create_task(worker.start())
+    """Run saq workers for the core's jobs in this process until the block ends;
+    `around_turns` runs before and after each turn (a bench times its slots with it)."""
+    workers = core.workers(concurrency=concurrency, grace_s=grace_s)
+    if around_turns is not None:
+        workers[0].before_process, workers[0].after_process = [around_turns[0]], [around_turns[1]]
+    tasks = []
+    for worker in workers:
+        worker.SIGNALS = []  # the process owns its signals; stopping is this block's job
+        await worker.queue.connect()
+        tasks.append(asyncio.create_task(worker.start()))
     try:
         yield
     finally:
-        await worker.stop()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(*(worker.stop() for worker in workers))
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def wait_until_idle(core: Core, chat_key: str, poll_s: float = 0.2) -> None:

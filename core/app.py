@@ -77,6 +77,7 @@ class Core:
         self.job_limits = job_limits or JobLimits(heartbeat_s=settings.job_heartbeat_s)
         self.redis = redis
         self.job_queue = RedisQueue(job_redis, name=self.keys.queue_name())
+        self.export_queue = RedisQueue(job_redis, name=self.keys.export_queue_name())
         # Shared with the notifier and the conversation: adapters may register after start-up.
         self.platforms = platforms
         self.albums = Albums(redis, self.keys, quiet_s=settings.telegram_album_quiet_s)
@@ -97,7 +98,7 @@ class Core:
             metrics=self.metrics,
         )
         self.queue = ChatQueue(redis, self.keys, settings.lease_s)
-        self.scheduler = SaqScheduler(self.job_queue, self.job_limits)
+        self.scheduler = SaqScheduler(self.job_queue, self.export_queue, self.job_limits)
         self.notifier = Notifier(platforms)
         self.chat_settings = ChatSettings(redis, self.keys)
         self.fair_use = FairUse(Limiter(redis, self.keys), settings, self.chat_settings)
@@ -268,13 +269,26 @@ class Core:
     async def sample_metrics(self) -> None:
         """Refresh the gauges that are read from Redis (called when metrics are scraped)."""
         self.metrics.queue_depth.set(await self.redis.scard(self.keys.active_chats()))
-        self.metrics.jobs_waiting.set(await self.job_queue.count("queued"))
+        waiting = [await q.count("queued") for q in (self.job_queue, self.export_queue)]
+        self.metrics.jobs_waiting.set(sum(waiting))
 
-    def worker(self, *, concurrency: int | None = None, grace_s: int = 25) -> Worker[JobContext]:
-        """A saq worker for the core's jobs; `grace_s` is how long a stop waits for jobs."""
-        return build_worker(
+    def workers(
+        self, *, concurrency: int | None = None, grace_s: int = 25
+    ) -> list[Worker[JobContext]]:
+        """saq workers for the core's two queues (turns, export steps); `grace_s` is how long a
+        stop waits for running jobs."""
+        turns = build_worker(
             self,
             self.job_queue,
             concurrency=concurrency or self.settings.worker_concurrency,
             grace_s=grace_s,
+            janitor_too=True,
         )
+        exports = build_worker(
+            self,
+            self.export_queue,
+            concurrency=self.settings.export_concurrency,
+            grace_s=grace_s,
+            janitor_too=False,
+        )
+        return [turns, exports]

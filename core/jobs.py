@@ -3,6 +3,12 @@
 saq gives durability (a job whose worker dies is retried once its heartbeat goes stale), delays
 (scheduled polls) and retries; per-chat order is kept by `core.chat_queue`, not by saq. Job keys
 are unique per step, so saq's own de-duplication never swallows a wake-up.
+
+Turns and export steps run on two queues with their own slots. A turn holds its slot for as long
+as the agent answers (seconds to minutes); an export step takes milliseconds (a poll) to a few
+seconds (a delivery). On one first-in-first-out queue a finished render waited behind every turn
+queued before it, and under a backlog the chats fell into step: all waiting on renders at once
+while the slots sat idle.
 """
 
 from __future__ import annotations
@@ -36,8 +42,9 @@ class JobLimits:
 class SaqScheduler:
     """`core.scheduler.Scheduler` over a saq queue."""
 
-    def __init__(self, queue: Queue, limits: JobLimits) -> None:
-        self._queue = queue
+    def __init__(self, turns: Queue, exports: Queue, limits: JobLimits) -> None:
+        self._queue = turns
+        self._exports = exports
         self._limits = limits
 
     async def start_turn(self, chat_key: str, token: str, *, part: int = 0) -> None:
@@ -55,7 +62,7 @@ class SaqScheduler:
 
     async def render_step(self, export_id: str, *, delay_s: float = 0.0, step: int = 0) -> None:
         scheduled = math.ceil(time.time() + delay_s) if delay_s > 0 else 0
-        await self._queue.enqueue(
+        await self._exports.enqueue(
             "render_step",
             key=f"export:{export_id}:{step}",
             scheduled=scheduled,
@@ -96,11 +103,15 @@ async def janitor(ctx: JobContext) -> None:
     await core.restart_stranded_chats()
 
 
-def build_worker(core: Core, queue: Queue, *, concurrency: int, grace_s: int) -> Worker[JobContext]:
+def build_worker(
+    core: Core, queue: Queue, *, concurrency: int, grace_s: int, janitor_too: bool
+) -> Worker[JobContext]:
+    """A saq worker for one queue; both run either kind of job, so a job in the other queue
+    (one enqueued by an older version) still runs."""
     worker: Worker[JobContext] = Worker(
         queue,
         functions=[run_turn, render_step],
-        cron_jobs=[CronJob(janitor, cron="* * * * *", timeout=60)],
+        cron_jobs=[CronJob(janitor, cron="* * * * *", timeout=60)] if janitor_too else [],
         concurrency=concurrency,
         timers=PartialTimersDict(
             sweep=core.job_limits.sweep_s, schedule=1, abort=1, worker_info=10

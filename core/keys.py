@@ -90,5 +90,9 @@ class Keys:
         return f"{self.prefix}:settings:{{{chat_key}}}"
 
     def queue_name(self) -> str:
-        """saq's queue name; saq prefixes its own keys with ``saq:<name>``."""
+        """saq's queue of chats' turns; saq prefixes its own keys with ``saq:<name>``."""
         return f"{self.prefix}:jobs"
+
+    def export_queue_name(self) -> str:
+        """saq's queue of export steps: short jobs that must not wait behind long turns."""
+        return f"{self.prefix}:exports"

@@ -1,0 +1,131 @@
+"""The worker half of bench.scale, in its own process, plus the core both halves build.
+
+    python -m bench.scale_worker <redis url> <backend url> <prefix> <concurrency> <photo>
+
+Runs the core's jobs with a fixed concurrency and prints ``ready``, then
+``video <message id> <wall time>`` for every video delivered (``problem <message id> <code>``
+for a message that failed) and ``slot <start> <end>`` for every job a slot ran (wall times);
+on SIGTERM, the CPU seconds and Redis round trips it spent since ``ready``, as one JSON line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import resource
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import httpx
+
+from bench.core import ROUND_TRIPS, bench_settings, counting_redis
+from bots.runtime import running_worker
+from core.app import Core
+from core.events import Problem, Progress, Reply, Target, VideoReady
+from core.jobs import JobContext
+from core.messages import Attachment
+from core.nemo.client import default_timeout
+from core.ports import AttachmentSource, ChatSink, PlatformPorts
+from core.settings import Settings
+
+PLATFORM = "bench"
+
+
+@asynccontextmanager
+async def scale_core(
+    settings: Settings, source: AttachmentSource, sink: ChatSink
+) -> AsyncIterator[Core]:
+    """A core wired as `bots.runtime.open_runtime` wires it, on Redis clients that count their
+    round trips (`bench.core.ROUND_TRIPS`)."""
+    assert settings.redis_url is not None
+    redis, job_redis = counting_redis(settings.redis_url), counting_redis(settings.redis_url)
+    timeout = default_timeout(settings.nemo_connect_timeout_s, settings.nemo_read_timeout_s)
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    try:
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
+            yield Core(
+                settings,
+                redis=redis,
+                job_redis=job_redis,
+                http=http,
+                nemo_base_url=settings.nemo_api_base,
+                platforms={PLATFORM: PlatformPorts(source, sink)},
+            )
+    finally:
+        await redis.aclose(close_connection_pool=True)
+        await job_redis.aclose(close_connection_pool=True)
+
+
+class PhotoSource:
+    """Every attachment is the same small photo."""
+
+    def __init__(self, photo: bytes) -> None:
+        self._photo = photo
+
+    async def open(self, attachment: Attachment) -> AsyncIterator[bytes]:
+        yield self._photo
+
+
+class DeliverySink:
+    """A chat platform that reports each delivered video (and each failure) on stdout."""
+
+    def say(self, line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    async def progress(self, target: Target, progress: Progress, ref: str | None) -> str | None:
+        return ref or "p"
+
+    async def reply(self, target: Target, reply: Reply) -> None: ...
+
+    async def video(self, target: Target, video: VideoReady) -> None:
+        self.say(f"video {target.message_id} {time.time():.6f}")
+
+    async def problem(self, target: Target, problem: Problem) -> None:
+        self.say(f"problem {target.message_id} {problem.code}")
+
+
+def timed_worker(core: Core, sink: DeliverySink) -> AbstractAsyncContextManager[None]:
+    """`bots.runtime.running_worker`, plus a line for each turn a slot ran: how busy the slots
+    were is what tells a slot-bound rate from one that waits on something else. (The turns'
+    slots are the ones the bench fills; export steps have their own.)"""
+    began: dict[str, float] = {}
+
+    async def begin(ctx: JobContext) -> None:
+        began[ctx["job"].id] = time.time()
+
+    async def end(ctx: JobContext) -> None:
+        if (start := began.pop(ctx["job"].id, None)) is not None:
+            sink.say(f"slot {start:.3f} {time.time():.3f}")
+
+    return running_worker(core, grace_s=1, around_turns=(begin, end))
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def main(redis_url: str, backend: str, prefix: str, concurrency: int, photo: Path) -> None:
+    # saq warns that its idle dequeue loops outlive the stop's grace period: noise here.
+    logging.getLogger("saq").setLevel(logging.ERROR)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    settings = bench_settings(redis_url, backend, prefix, concurrency)
+    sink = DeliverySink()
+    source = PhotoSource(photo.read_bytes())
+    async with scale_core(settings, source, sink) as core, timed_worker(core, sink):
+        cpu_at_ready, trips_at_ready = cpu_s(), ROUND_TRIPS[0]
+        sink.say("ready")
+        await stop.wait()
+        totals = {"cpu_s": cpu_s() - cpu_at_ready, "round_trips": ROUND_TRIPS[0] - trips_at_ready}
+    sink.say(json.dumps(totals))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), Path(sys.argv[5])))
