@@ -13,14 +13,19 @@ while the slots sat idle.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from saq import CronJob, Queue, Worker
 from saq.types import Context, PartialTimersDict
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from core.app import Core
@@ -94,8 +99,32 @@ async def run_turn(ctx: JobContext, *, chat_key: str, token: str, part: int = 0)
 
 
 async def render_step(ctx: JobContext, *, export_id: str) -> None:
+    """One export step. A poll takes milliseconds, but a delivery (download, a smaller copy,
+    the upload to the chat) can take minutes: the step proves it is alive all along, or saq
+    would hand it to a second worker and the video would go out twice."""
     core = ctx["core"]
-    await core.renders.step(export_id)
+    async with _alive(ctx, core.job_limits.heartbeat_s / 3):
+        await core.renders.step(export_id)
+
+
+@asynccontextmanager
+async def _alive(ctx: JobContext, every_s: float) -> AsyncIterator[None]:
+    """Heartbeat the job every `every_s` while the block runs; it stops with the process."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await ctx["job"].update()
+            except Exception:  # Redis away for a moment: the next beat tries again
+                log.warning("job heartbeat failed", exc_info=True)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def janitor(ctx: JobContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bots.runtime import wait_until_idle
-from tests.fixtures.core import RecordingSink, message, running_core, settings_for
+from core.events import Target, VideoReady
+from engine.server import RunningEngine
+from tests.fixtures.core import FAST_JOBS, RecordingSink, message, running_core, settings_for
 from tests.fixtures.engine import EngineAdmin, EngineFactory
 from tests.fixtures.workers import events_in, eventually, stages, worker_env, worker_process
 
@@ -96,3 +99,31 @@ async def test_a_worker_killed_while_polling_the_render(
     assert outcome(second, "video"), "the second worker delivered it"
     stats = await EngineAdmin(engine.base_url).stats()
     assert stats.events.get("renders_started", 0) == 1, stats
+
+
+class SlowUploads(RecordingSink):
+    """A chat platform that takes a while to answer a video upload, as with a 50 MB file: the
+    video is in the chat from the start, the answer comes late."""
+
+    async def video(self, target: Target, video: VideoReady) -> None:
+        await super().video(target, video)
+        await asyncio.sleep(3 * FAST_JOBS.heartbeat_s)  # the platform's slow answer, not a wait
+
+
+async def test_a_delivery_slower_than_the_heartbeat_goes_out_once(
+    redis: Redis,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    sink = SlowUploads(tmp_path / "kept")
+    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
+    async with running_core(settings, sink) as runtime:
+        await runtime.core.submit(message("c1", files=(photo,)))
+        await sink.wait_for(lambda s: bool(s.of("video") or s.of("problem")), 90)
+        await wait_until_idle(runtime.core, "test:c1")
+
+    assert len(sink.of("video")) == 1, sink.summary()
+    assert not sink.of("problem"), sink.summary()

@@ -47,6 +47,9 @@ async def test_a_thousand_chats_three_messages_each_with_five_percent_faults(
         **worker_env(redis_url, key_prefix, engine.base_url, tmp_path / "work"),
         "LOG_FORMAT": "json",
         "WORKER_CONCURRENCY": "64",
+        # The local engine renders on this machine's two cores: the last of a thousand renders
+        # waits longer than a real backend would let one wait.
+        "RENDER_DEADLINE_S": "3000",
     }
     pool = WorkerPool(tmp_path / "workers", env)
     settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
