@@ -99,11 +99,14 @@ async def run_role(settings: Settings, *, ingress: frozenset[str], workers: bool
         if settings.health_port:
             app = health_app(checks, runtime.core)
             served = await serve(app, settings.health_listen, settings.health_port)
+        ready = {"ingress": sorted(ingress), "workers": workers}
         try:
             if workers:
                 async with running_worker(runtime.core):
+                    log.info("ready", extra=ready)
                     await stop.wait()  # SIGTERM: stop taking jobs, hand back what runs
             else:
+                log.info("ready", extra=ready)
                 await stop.wait()
         finally:
             if served is not None:

@@ -80,6 +80,14 @@ class Deployment:
         assert line.startswith("engine listening on "), line
         return line.split()[-1]
 
+    async def ready(self, name: str, within_s: float = 60) -> None:
+        """Wait for the role to say it is ready, as a rolling update waits for readiness."""
+        deadline = asyncio.get_running_loop().time() + within_s
+        while not any(e.get("message") == "ready" for e in self.log_lines(name)):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{name} never got ready: {self.log(name)}")
+            await asyncio.sleep(0.1)
+
     def kill(self, name: str) -> None:
         self.processes[name].send_signal(signal.SIGKILL)
 
@@ -188,11 +196,13 @@ async def test_every_chat_gets_one_video_through_a_crash_and_a_rolling_restart(
         await fake.wait_for(lambda f: delivered(f, ids) >= chats // 3, within_s=chats * 3 + 60)
         running.kill("worker-a")
         await running.start("worker-c", "worker")
+        await running.ready("worker-c")
         # More are done: another worker is told to stop, as a rolling update does.
         await fake.wait_for(lambda f: delivered(f, ids) >= 2 * chats // 3, within_s=chats * 3 + 60)
         stopped = await running.stop("worker-b")
         assert stopped == 0, running.log("worker-b")
         await running.start("worker-d", "worker")
+        await running.ready("worker-d")
 
         await fake.wait_for(lambda f: delivered(f, ids) == chats, within_s=chats * 3 + 90)
         # Every chat holds nothing more, so no late second video can follow.
