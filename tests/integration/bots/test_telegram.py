@@ -14,6 +14,7 @@ from bots.roles import platforms_registered
 from bots.runtime import Runtime, open_runtime, running_worker
 from engine.probe import ffmpeg_binary, probe
 from engine.server import RunningEngine
+from tests.fakes.recording_proxy import RecordingProxy
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_wire import Call
 from tests.fixtures.core import FAST_JOBS, settings_for
@@ -34,7 +35,7 @@ async def bot_running(
     fake: FakeTelegram,
     redis_url: str,
     key_prefix: str,
-    engine: RunningEngine,
+    engine: RunningEngine | RecordingProxy,
     work: Path,
     **overrides: Any,
 ) -> AsyncIterator[Runtime]:
@@ -343,3 +344,29 @@ async def test_a_group_can_ask_for_plain_photos_to_be_answered(
 
     assert answers(fake, group["id"])[0] == "In this group only admins can do that."
     assert len(videos(fake)) == 1
+
+
+async def test_the_backend_never_sees_the_bot_token_or_a_telegram_file_url(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    """A Telegram file URL holds the bot token: the photo is streamed through our process and
+    uploaded as bytes, and nothing about Telegram goes to the video backend."""
+    fake = fake_telegram
+    user = fake.user(9, "Cy")
+    chat = fake.private_chat(user)
+    async with (
+        RecordingProxy(engine.base_url) as proxy,
+        bot_running(fake, redis_url, key_prefix, proxy, tmp_path / "work"),
+    ):
+        fake.send_photo(chat, user, photo_bytes, caption="make it 9:16")
+        await fake.wait_for(lambda f: videos(f), within_s=60)
+
+    sent = [request.text() for request in proxy.requests]
+    assert any(photo_bytes[-256:] in r.body for r in proxy.requests), "the photo's own bytes"
+    assert not [text for text in sent if fake.token in text]
+    assert not [text for text in sent if "/file/bot" in text or fake.base_url in text]
