@@ -50,6 +50,10 @@ async def test_a_thousand_chats_three_messages_each_with_five_percent_faults(
         # The local engine renders on this machine's two cores: the last of a thousand renders
         # waits longer than a real backend would let one wait.
         "RENDER_DEADLINE_S": "3000",
+        # Polls back off as in production: a thousand renders polled every second would take
+        # the local engine's CPU from the renders themselves.
+        "RENDER_POLL_MIN_S": "2",
+        "RENDER_POLL_MAX_S": "20",
     }
     pool = WorkerPool(tmp_path / "workers", env)
     settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
