@@ -150,6 +150,12 @@ def fake_backend(*options: str) -> Iterator[str]:
         process.wait()
 
 
+async def forget(redis: Redis, prefix: str) -> None:
+    """Delete every key a bench run wrote under `prefix` (saq's included)."""
+    async for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
+        await redis.delete(key)
+
+
 def bench_settings(
     redis_url: str, backend: str, prefix: str, concurrency: int, **more: Any
 ) -> Settings:
@@ -205,8 +211,7 @@ async def bench_core(
                 yield core
     finally:
         if owned:
-            async for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
-                await redis.delete(key)
+            await forget(redis, prefix)
         await redis.aclose(close_connection_pool=True)
         await job_redis.aclose(close_connection_pool=True)
 
@@ -290,8 +295,7 @@ async def overhead(
         totals = await reader
         await worker.wait()
         async with counting_redis(redis_url) as redis:
-            async for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
-                await redis.delete(key)
+            await forget(redis, prefix)
     e2e = [(answered[mid] - at) * 1000 for mid, at in sent.items()]
     backend_ms = totals.get("backend_s", 0.0) * 1000 / (count + 1)
     net = [max(0.0, value - backend_ms) for value in e2e]

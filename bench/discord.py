@@ -24,7 +24,7 @@ import time
 
 from redis.asyncio import Redis
 
-from bench.core import fake_backend, percentile
+from bench.core import fake_backend, forget, percentile
 from bots.redis_server import redis_url_for
 from tests.fakes.discord_api import FakeDiscord
 
@@ -85,10 +85,8 @@ async def run(count: int, redis_url: str, backend: str) -> dict[str, float]:
             await ingress.wait()
         deferred = {c.token: c.at for c in fake.callbacks}
         latencies = [(deferred[t] - at) * 1000 for t, at in dispatched.items() if t in deferred]
-    client = Redis.from_url(redis_url)
-    async for key in client.scan_iter(match=f"*{prefix}*", count=1000):
-        await client.delete(key)
-    await client.aclose()
+    async with Redis.from_url(redis_url) as client:
+        await forget(client, prefix)
     return {
         "p50_ms": statistics.median(latencies),
         "p99_ms": percentile(latencies, 0.99),

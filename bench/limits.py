@@ -19,7 +19,7 @@ import statistics
 import time
 import uuid
 
-from bench.core import percentile
+from bench.core import forget, percentile
 from bots.redis_server import redis_url_for
 from bots.redis_urls import redis_client
 from core.keys import Keys
@@ -64,8 +64,7 @@ async def main() -> None:
         await limiter.decide([Limit("warm", "up", 1, 60)], "warm")  # loads the script
         for callers in (1, 16, 64):
             results[callers] = await run(limiter, callers, args.seconds)
-        async for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
-            await redis.delete(key)
+        await forget(redis, prefix)
         await redis.aclose(close_connection_pool=True)
     print(f"{'callers':>8} {'decisions/s':>12} {'p50 ms':>8} {'p99 ms':>8}")
     for callers, row in results.items():

@@ -42,7 +42,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.core import ROUND_TRIPS, NoSink, NoSource, bench_settings, counting_redis, fake_backend
+from bench.core import (
+    ROUND_TRIPS,
+    NoSink,
+    NoSource,
+    bench_settings,
+    counting_redis,
+    fake_backend,
+    forget,
+)
 from bench.scale_worker import PLATFORM, scale_core
 from bots.redis_server import redis_url_for
 from bots.sample import make_sample_photo
@@ -187,8 +195,7 @@ async def run_phase(
         for process in processes:
             await process.wait()
         async with counting_redis(redis_url) as redis:
-            async for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
-                await redis.delete(key)
+            await forget(redis, prefix)
     first, last = phase.round_done(1), phase.round_done(1 + args.rounds)
     phase.window = (first or phase.started, last or time.time())
     phase.cpu_s = sum(float(t.get("cpu_s", 0.0)) for t in totals)

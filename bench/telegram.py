@@ -28,7 +28,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from bench.core import fake_backend, percentile
+from bench.core import fake_backend, forget, percentile
 from bots.redis_server import redis_url_for
 from bots.sample import make_sample_photo
 from tests.fakes.telegram_api import FakeTelegram
@@ -74,10 +74,8 @@ async def run(chats: int, max_rate: float, redis_url: str, backend: str) -> dict
         latencies = [
             (acked[chat] - fake.delivered_at[update]) * 1000 for chat, update in sent.items()
         ]
-    client = Redis.from_url(redis_url)
-    async for key in client.scan_iter(match=f"*{prefix}*", count=1000):
-        await client.delete(key)
-    await client.aclose()
+    async with Redis.from_url(redis_url) as client:
+        await forget(client, prefix)
     return {
         "p50_ms": statistics.median(latencies),
         "p99_ms": percentile(latencies, 0.99),

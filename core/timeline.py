@@ -9,9 +9,10 @@ Keys: ``t`` tracks, ``tt`` type (0 video, 1 audio, 7 text), ``sg`` segments, ``d
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
+
+from core.nemo.shapes import finite_number
 
 _LABELS = {
     "en": {
@@ -38,25 +39,16 @@ _LABELS = {
 MAX_LABEL = 40
 
 
-def _number(value: Any) -> float | None:
-    """A JSON number as a float; None for anything else, NaN, infinities and huge integers."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _seconds(ms: float) -> str:
     value = ms / 1000
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
 def _span(segments: list[Mapping[str, Any]]) -> str:
-    starts = [_number(sg.get("s")) or 0.0 for sg in segments]
-    ends = [(_number(sg.get("s")) or 0.0) + (_number(sg.get("d")) or 0.0) for sg in segments]
+    starts = [finite_number(sg.get("s")) or 0.0 for sg in segments]
+    ends = [
+        (finite_number(sg.get("s")) or 0.0) + (finite_number(sg.get("d")) or 0.0) for sg in segments
+    ]
     if not ends or max(ends) <= 0:
         return ""
     return f" ({_seconds(min(starts))}-{_seconds(max(ends))}s"
@@ -72,14 +64,14 @@ def _describe(track: Mapping[str, Any], words: Mapping[str, str]) -> str:
     segments = [sg for sg in raw if isinstance(sg, Mapping)] if isinstance(raw, list) else []
     span = _span(segments)
     close = ")" if span else ""
-    kind = _number(track.get("tt"))
+    kind = finite_number(track.get("tt"))
     first = segments[0] if segments else {}
     if kind == 0:
         names = [_clip(sg.get("name"), "clip") for sg in segments] or ["clip"]
         label = names[0] if len(names) == 1 else f"{names[0]} +{len(names) - 1}"
         return f"{words['video']}: {label}{span}{close}"
     if kind == 1:
-        volume = _number(first.get("vol"))
+        volume = finite_number(first.get("vol"))
         level = f", {round(volume * 100 if volume <= 1 else volume)}%" if volume is not None else ""
         name = _clip(first.get("name"), "music")
         return f"{words['bgm']}: {name}{span}{level if span else ''}{close}"
@@ -119,7 +111,7 @@ def canvas_and_duration(draft: Any) -> tuple[int, int, float]:
     """Width, height and seconds the render of this draft will have (1920x1080 when unknown)."""
     meta = draft.get("m") if isinstance(draft, Mapping) else None
     meta = meta if isinstance(meta, Mapping) else {}
-    width = _number(meta.get("width")) or 1920
-    height = _number(meta.get("height")) or 1080
-    duration = _number(draft.get("d")) if isinstance(draft, Mapping) else None
+    width = finite_number(meta.get("width")) or 1920
+    height = finite_number(meta.get("height")) or 1080
+    duration = finite_number(draft.get("d")) if isinstance(draft, Mapping) else None
     return int(width), int(height), (duration or 0.0) / 1000

@@ -150,7 +150,7 @@ def data_of(payload: Any) -> dict[str, Any]:
 
 def parse_expiry(value: Any, now: datetime) -> datetime:
     """An ISO time (with Z or offset) or epoch seconds/ms; seven days when missing or odd."""
-    number = _finite(value)
+    number = finite_number(value)
     if number is not None and number > 0:
         seconds = number / 1000 if number > 10**11 else number
         try:
@@ -185,7 +185,7 @@ def render_status(payload: Any, render_id: str) -> RenderStatus:
         or data.get("output_url")
         or (output.get("url") if isinstance(output, Mapping) else None)
     )
-    progress = _finite(data.get("progress", payload.get("progress", 0)))
+    progress = finite_number(data.get("progress", payload.get("progress", 0)))
     return RenderStatus(
         render_id=str(data.get("id") or payload.get("id") or render_id),
         phase=phase,
@@ -210,13 +210,13 @@ def uploaded_files(data: Mapping[str, Any]) -> list[UploadedFile]:
                 cdn_url=str(item["cdn_url"]),
                 width=_int_or_none(item.get("width")),
                 height=_int_or_none(item.get("height")),
-                duration_s=_finite(item.get("duration")),
+                duration_s=finite_number(item.get("duration")),
             )
         )
     return result
 
 
-def _finite(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
     """A JSON number as a float; None for anything else, NaN, infinities and huge integers."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -228,7 +228,7 @@ def _finite(value: Any) -> float | None:
 
 
 def _int_or_none(value: Any) -> int | None:
-    number = _finite(value)
+    number = finite_number(value)
     return int(number) if number is not None else None
 
 
