@@ -131,7 +131,10 @@ class Core:
             self.metrics,
             self.fair_use,
             RenderTiming(
-                settings.render_poll_min_s, settings.render_poll_max_s, settings.render_deadline_s
+                settings.render_poll_min_s,
+                settings.render_poll_max_s,
+                settings.render_deadline_s,
+                lock_s=self.job_limits.heartbeat_s * 3,
             ),
         )
         conversation = Conversation(

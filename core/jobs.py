@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -65,17 +66,23 @@ class SaqScheduler:
             part=part,
         )
 
-    async def render_step(self, export_id: str, *, delay_s: float = 0.0, step: int = 0) -> None:
+    async def render_step(
+        self, export_id: str, *, step: int, delay_s: float = 0.0, recheck: bool = False
+    ) -> None:
         scheduled = math.ceil(time.time() + delay_s) if delay_s > 0 else 0
+        key = f"export:{export_id}:{step}"
+        if recheck:  # the step's own job is still active: a second job, under its own key
+            key += f":recheck:{secrets.token_hex(4)}"
         await self._exports.enqueue(
             "render_step",
-            key=f"export:{export_id}:{step}",
+            key=key,
             scheduled=scheduled,
             timeout=self._limits.step_timeout_s,
             heartbeat=self._limits.heartbeat_s,
             retries=self._limits.retries,
             retry_delay=2.0,
             export_id=export_id,
+            step=step,
         )
 
 
@@ -98,13 +105,13 @@ async def run_turn(ctx: JobContext, *, chat_key: str, token: str, part: int = 0)
     await core.turns.run(chat_key, token, beat, part)
 
 
-async def render_step(ctx: JobContext, *, export_id: str) -> None:
+async def render_step(ctx: JobContext, *, export_id: str, step: int | None = None) -> None:
     """One export step. A poll takes milliseconds, but a delivery (download, a smaller copy,
     the upload to the chat) can take minutes: the step proves it is alive all along, or saq
     would hand it to a second worker and the video would go out twice."""
     core = ctx["core"]
     async with _alive(ctx, core.job_limits.heartbeat_s / 3):
-        await core.renders.step(export_id)
+        await core.renders.step(export_id, step)
 
 
 @asynccontextmanager

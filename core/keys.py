@@ -86,6 +86,10 @@ class Keys:
     def render(self, render_id: str) -> str:
         return f"{self.prefix}:render:{render_id}"
 
+    def render_lock(self, export_id: str) -> str:
+        """Held by the worker running one of the export's steps; expires if that worker dies."""
+        return f"{self.prefix}:render-lock:{export_id}"
+
     def chat_settings(self, chat_key: str) -> str:
         return f"{self.prefix}:settings:{{{chat_key}}}"
 

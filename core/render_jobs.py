@@ -4,6 +4,12 @@ Each export has a record in Redis (written before the first call to the backend)
 one short, idempotent step per job: no worker holds a render while it waits. A worker that dies
 mid-step is replaced by saq's retry of the same step; a step that finds the export finished does
 nothing. The render id belongs to the session, so it is persisted before it is submitted.
+
+Steps are numbered, and one runs at a time under the export's lock. saq retries a step whose
+heartbeat went quiet even when its worker still runs it (a starved event loop, a Redis restart):
+the retry finds the lock taken and looks again later, and by then the original has moved the
+record to the next step number, so the retry sees it is stale and does nothing. A step schedules
+its successor before it saves the new number, so a death between the two loses nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from core.errors import (
     RenderTimedOut,
 )
 from core.events import Stage
+from core.exclusive import exclusive
 from core.fair_use import FairUse
 from core.keys import RENDER_TTL_S, Keys
 from core.metrics import Metrics
@@ -68,6 +75,7 @@ class ExportRecord:
     polls: int = 0
     finished: bool = False
     counted: list[str] = field(default_factory=list)  # quota counters, given back on failure
+    step: int = 0  # the number of the step that runs next; a job with a lower one is stale
     # The chat accepted the video. Saved the moment it did, so a worker that dies after that
     # point never sends it again; only a death during the send itself can repeat it.
     delivered: bool = False
@@ -78,6 +86,7 @@ class RenderTiming:
     poll_min_s: float = 2.0
     poll_max_s: float = 30.0
     deadline_s: float = 600.0
+    lock_s: float = 90.0  # an export's lock outlives its holder's death by this much at most
 
 
 class RenderJobs:
@@ -131,7 +140,7 @@ class RenderJobs:
         work.render_id = export_id
         work.phase = Phase.RENDERING
         await self._queue.save(work.chat_key, work.message_id, work.to_json())
-        await self._scheduler.render_step(export_id)
+        await self._scheduler.render_step(export_id, step=record.step)
 
     async def adopt(self, export_id: str, token: str) -> bool:
         """A new turn owns the chat: the export hands the chat back to it. False if finished."""
@@ -142,10 +151,24 @@ class RenderJobs:
         await self._save(record)
         return True
 
-    async def step(self, export_id: str) -> None:
-        record = await self._load(export_id)
-        if record is None or record.finished:
-            return
+    async def step(self, export_id: str, number: int | None = None) -> None:
+        """Run step `number` of the export (None: whichever is next, for jobs that carry none)."""
+        lock = self._keys.render_lock(export_id)
+        async with exclusive(self._redis, lock, self._timing.lock_s) as mine:
+            if not mine:  # the same step still runs elsewhere: it is looked at again later
+                await self._scheduler.render_step(
+                    export_id, step=number or 0, delay_s=self._timing.poll_min_s, recheck=True
+                )
+                return
+            record = await self._load(export_id)
+            if record is None or record.finished:
+                return
+            if number is not None and number < record.step:
+                return  # this step ran already; its successor is scheduled
+            record.step = max(record.step, number or 0)
+            await self._run(record)
+
+    async def _run(self, record: ExportRecord) -> None:
         raw = await self._queue.load(record.chat_key, record.message_id)
         if raw is None:
             record.finished = True
@@ -184,8 +207,7 @@ class RenderJobs:
                 raise RenderFailed(status.error or "the render failed")
             record.attempt += 1  # documented: a failed render is retried once with a new id
             record.render_id, record.submitted, record.polls = new_render_id(), False, 0
-            await self._save(record)
-            return await self._scheduler.render_step(record.export_id, step=100)
+            return await self._next(record)
 
         async def sent() -> None:
             record.delivered = True
@@ -225,8 +247,14 @@ class RenderJobs:
     async def _again(self, record: ExportRecord) -> None:
         delay = poll_delay(record.polls, self._timing.poll_min_s, self._timing.poll_max_s)
         record.polls += 1
+        await self._next(record, delay)
+
+    async def _next(self, record: ExportRecord, delay_s: float = 0.0) -> None:
+        """Schedule the next step, then save its number: a job that exists before its number is
+        saved waits for this step's lock, and a number saved without its job would strand it."""
+        record.step += 1
+        await self._scheduler.render_step(record.export_id, step=record.step, delay_s=delay_s)
         await self._save(record)
-        await self._scheduler.render_step(record.export_id, delay_s=delay, step=record.polls)
 
     async def _cancel_backend(self, work: Work, record: ExportRecord) -> None:
         if not record.submitted:

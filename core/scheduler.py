@@ -10,6 +10,9 @@ class Scheduler(Protocol):
         """Run (or resume) the chat's turn owned by `token`."""
         ...
 
-    async def render_step(self, export_id: str, *, delay_s: float = 0.0, step: int = 0) -> None:
-        """Advance an export (submit, poll, deliver) after `delay_s`."""
+    async def render_step(
+        self, export_id: str, *, step: int, delay_s: float = 0.0, recheck: bool = False
+    ) -> None:
+        """Run the export's step number `step` (submit, poll or deliver) after `delay_s`.
+        `recheck`: the step's job is still running elsewhere; schedule another look at it."""
         ...

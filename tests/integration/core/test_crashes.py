@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,54 @@ async def test_a_delivery_slower_than_the_heartbeat_goes_out_once(
         await runtime.core.submit(message("c1", files=(photo,)))
         await sink.wait_for(lambda s: bool(s.of("video") or s.of("problem")), 90)
         await wait_until_idle(runtime.core, "test:c1")
+
+    assert len(sink.of("video")) == 1, sink.summary()
+    assert not sink.of("problem"), sink.summary()
+
+
+class HeldUploads(RecordingSink):
+    """A chat platform whose first video upload hangs until the test lets it answer."""
+
+    def __init__(self, keep_dir: Path) -> None:
+        super().__init__(keep_dir)
+        self.uploading = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def video(self, target: Target, video: VideoReady) -> None:
+        await super().video(target, video)
+        if not self.uploading.is_set():
+            self.uploading.set()
+            await self.answer.wait()
+
+
+async def test_a_step_run_again_while_its_original_still_runs_sends_nothing(
+    redis: Redis,
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    """What saq does to a step whose heartbeat went quiet (a starved event loop, a Redis
+    restart) while its worker still runs it: it runs the same step again on another slot."""
+    sink = HeldUploads(tmp_path / "kept")
+    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
+    async with running_core(settings, sink) as runtime:
+        await runtime.core.submit(message("c1", files=(photo,)))
+        await asyncio.wait_for(sink.uploading.wait(), 90)
+        (key,) = [k async for k in redis.scan_iter(f"{key_prefix}:render:*")]
+        record = json.loads(await redis.get(key) or "{}")
+
+        await runtime.core.renders.step(record["export_id"], record["step"])  # the retry
+        await runtime.core.renders.step(record["export_id"])  # and one from an older version
+        sink.answer.set()
+        await wait_until_idle(runtime.core, "test:c1")
+
+        # The retries look again later, find the step done, and do nothing.
+        async def no_job_left() -> bool:
+            return await runtime.core.export_queue.count("incomplete") == 0
+
+        await eventually(no_job_left, 30, "the rechecks to run")
 
     assert len(sink.of("video")) == 1, sink.summary()
     assert not sink.of("problem"), sink.summary()

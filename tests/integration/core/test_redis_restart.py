@@ -69,19 +69,7 @@ def redis_server(folder: Path, *, persistent: bool) -> Iterator[RedisServer]:
         server.stop()
 
 
-KNOWN_DUPLICATE = pytest.mark.xfail(
-    strict=False,
-    reason="known: an export step blocked by the outage longer than the job heartbeat is swept "
-    "by saq and run again beside the original, which can send the video twice; a per-export "
-    "lock renewed with the heartbeat is the fix",
-)
-
-
-@pytest.mark.parametrize(
-    "persistent",
-    [pytest.param(True, marks=KNOWN_DUPLICATE), False],
-    ids=["aof", "no-persistence"],
-)
+@pytest.mark.parametrize("persistent", [True, False], ids=["aof", "no-persistence"])
 async def test_redis_restarted_mid_render(
     persistent: bool, make_engine: EngineFactory, photo: Path, tmp_path: Path
 ) -> None:
