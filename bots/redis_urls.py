@@ -12,15 +12,17 @@ password.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.exceptions import AuthenticationError, AuthorizationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -41,6 +43,7 @@ CLUSTER_UNSUPPORTED = (
     "Redis (with replicas), or Redis Sentinel for automatic failover: "
     "redis+sentinel://host:26379/<service>"
 )
+T = TypeVar("T")
 _SENTINEL_QUERY = ("sentinel_username", "sentinel_password")
 # A command that meets a dropped connection (Redis restarted, a failover, a network blip) is
 # sent again on a new one, backing off from 50 ms to 2 s: about 12 s of outage ride through
@@ -49,10 +52,29 @@ _SENTINEL_QUERY = ("sentinel_username", "sentinel_password")
 RECONNECT_RETRIES = 10
 
 
+class _Reconnect(Retry):
+    """Retries connection errors, except a refused name or password: asking again with the
+    same credentials gets the same answer, and the user should read it at once."""
+
+    async def call_with_retry(
+        self,
+        do: Callable[[], Awaitable[T]],
+        fail: Callable[[Exception], Any] | Callable[[Exception, int], Any],
+        is_retryable: Callable[[Exception], bool] | None = None,
+        with_failure_count: bool = False,
+    ) -> T:
+        def retryable(error: Exception) -> bool:
+            if isinstance(error, (AuthenticationError, AuthorizationError)):
+                return False
+            return is_retryable is None or is_retryable(error)
+
+        return await super().call_with_retry(do, fail, retryable, with_failure_count)
+
+
 def reconnecting() -> dict[str, Any]:
     """redis-py options that retry a command on a new connection after a connection error."""
     return {
-        "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=2.0), RECONNECT_RETRIES),
+        "retry": _Reconnect(ExponentialWithJitterBackoff(base=0.05, cap=2.0), RECONNECT_RETRIES),
         "retry_on_error": [RedisConnectionError, RedisTimeoutError],
     }
 
@@ -184,6 +206,9 @@ def redis_client(
         **{name: value for name, value in connection.items() if name.startswith("socket_")},
         "username": target.sentinel_username,
         "password": target.sentinel_password,
+        # One try per Sentinel: the next Sentinel is asked at once, and the master's client
+        # retries the whole discovery with its backoff.
+        "retry": Retry(NoBackoff(), 0),
     }
     sentinel = Sentinel(list(target.sentinels), sentinel_kwargs=sentinel_options)  # type: ignore[no-untyped-call]
     client: Redis = sentinel.master_for(
