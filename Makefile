@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/clipbridge demo --out out/demo.mp4
 
+# A test process per core (at most four): most tests wait on timers, sockets and child
+# processes rather than on the CPU.
 test: lint typecheck
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q --durations=15 -n auto --maxprocesses=4
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
