@@ -73,7 +73,7 @@ def make_bot(settings: Settings) -> ExtBot[Any]:
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
         local_mode=settings.telegram_local_mode,
-        request=HTTPXRequest(connection_pool_size=8, read_timeout=30, write_timeout=300),
+        request=HTTPXRequest(connection_pool_size=32, read_timeout=30, write_timeout=300),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
         rate_limiter=AIORateLimiter(
             overall_max_rate=settings.telegram_max_rate,
