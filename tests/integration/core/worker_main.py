@@ -18,7 +18,10 @@ from tests.fixtures.core import FAST_JOBS, PLATFORM
 
 async def main(events: Path) -> None:
     stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    # `kill -USR1` a worker that seems stuck: where each of its tasks waits goes beside the events
+    loop.add_signal_handler(signal.SIGUSR1, dump_tasks, events.with_suffix(".tasks"))
     with events.open("a", buffering=1) as stream:
         sink = ConsoleSink(events.parent / "videos", json_lines=True, stream=stream)
         platforms = {PLATFORM: PlatformPorts(ConsoleSource(), sink)}
@@ -30,6 +33,13 @@ async def main(events: Path) -> None:
         ):
             stream.write('{"type": "ready"}\n')
             await stop.wait()
+
+
+def dump_tasks(path: Path) -> None:
+    with path.open("w") as out:
+        for task in asyncio.all_tasks():
+            print(f"--- {task.get_name()}", file=out)
+            task.print_stack(file=out)
 
 
 if __name__ == "__main__":
