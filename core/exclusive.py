@@ -18,6 +18,8 @@ from contextlib import asynccontextmanager, suppress
 from redis.asyncio import Redis
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
+from core.repeating import repeating
+
 log = logging.getLogger(__name__)
 
 
@@ -37,29 +39,26 @@ async def exclusive(redis: Redis, key: str, ttl_s: float) -> AsyncIterator[bool]
     lost = asyncio.Event()
 
     async def renew() -> None:
-        while True:
-            await asyncio.sleep(ttl_s / 3)
-            try:
-                await lock.reacquire()
-            except LockNotOwnedError:
-                log.error("exclusive lock lost; stopping the work it guarded")
-                lost.set()
-                if body is not None:
-                    body.cancel()
-                return
-            except RedisError:  # Redis away for a moment: the lock lives on until its TTL
-                log.warning("exclusive lock renewal failed; trying again", exc_info=True)
+        if lost.is_set():
+            return
+        try:
+            await lock.reacquire()
+        except LockNotOwnedError:
+            log.error("exclusive lock lost; stopping the work it guarded")
+            lost.set()
+            if body is not None:
+                body.cancel()
+        except RedisError:  # Redis away for a moment: the lock lives on until its TTL
+            log.warning("exclusive lock renewal failed; trying again", exc_info=True)
 
-    renewer = asyncio.create_task(renew())
     try:
-        yield True
+        async with repeating(ttl_s / 3, renew):
+            yield True
     except asyncio.CancelledError:
         if lost.is_set() and body is not None and body.uncancel() == 0:
             raise LockLost("the lock was lost while the work ran") from None
         raise
     finally:
-        renewer.cancel()
-        await asyncio.gather(renewer, return_exceptions=True)
         if not lost.is_set():
             with suppress(LockError, RedisError):  # expired or unreachable: it ends by its TTL
                 await lock.release()

@@ -13,18 +13,19 @@ while the slots sat idle.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from saq import CronJob, Queue, Worker
 from saq.types import Context, PartialTimersDict
+
+from core.repeating import repeating
 
 log = logging.getLogger(__name__)
 
@@ -114,24 +115,16 @@ async def render_step(ctx: JobContext, *, export_id: str, step: int | None = Non
         await core.renders.step(export_id, step)
 
 
-@asynccontextmanager
-async def _alive(ctx: JobContext, every_s: float) -> AsyncIterator[None]:
+def _alive(ctx: JobContext, every_s: float) -> AbstractAsyncContextManager[None]:
     """Heartbeat the job every `every_s` while the block runs; it stops with the process."""
 
     async def beat() -> None:
-        while True:
-            await asyncio.sleep(every_s)
-            try:
-                await ctx["job"].update()
-            except Exception:  # Redis away for a moment: the next beat tries again
-                log.warning("job heartbeat failed", exc_info=True)
+        try:
+            await ctx["job"].update()
+        except Exception:  # Redis away for a moment: the next beat tries again
+            log.warning("job heartbeat failed", exc_info=True)
 
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    return repeating(every_s, beat)
 
 
 async def janitor(ctx: JobContext) -> None:
