@@ -106,7 +106,7 @@ async def run_turn(ctx: JobContext, *, chat_key: str, token: str, part: int = 0)
     await core.turns.run(chat_key, token, beat, part)
 
 
-async def render_step(ctx: JobContext, *, export_id: str, step: int | None = None) -> None:
+async def render_step(ctx: JobContext, *, export_id: str, step: int = 0) -> None:
     """One export step. A poll takes milliseconds, but a delivery (download, a smaller copy,
     the upload to the chat) can take minutes: the step proves it is alive all along, or saq
     would hand it to a second worker and the video would go out twice."""

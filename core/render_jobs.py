@@ -151,21 +151,22 @@ class RenderJobs:
         await self._save(record)
         return True
 
-    async def step(self, export_id: str, number: int | None = None) -> None:
-        """Run step `number` of the export (None: whichever is next, for jobs that carry none)."""
+    async def step(self, export_id: str, number: int) -> None:
+        """Run step `number` of the export. A job from before steps were numbered carries 0,
+        as does the record it advances, so it runs."""
         lock = self._keys.render_lock(export_id)
         async with exclusive(self._redis, lock, self._timing.lock_s) as mine:
             if not mine:  # the same step still runs elsewhere: it is looked at again later
                 await self._scheduler.render_step(
-                    export_id, step=number or 0, delay_s=self._timing.poll_min_s, recheck=True
+                    export_id, step=number, delay_s=self._timing.poll_min_s, recheck=True
                 )
                 return
             record = await self._load(export_id)
             if record is None or record.finished:
                 return
-            if number is not None and number < record.step:
+            if number < record.step:
                 return  # this step ran already; its successor is scheduled
-            record.step = max(record.step, number or 0)
+            record.step = number  # ahead of the record when its predecessor died before saving
             await self._run(record)
 
     async def _run(self, record: ExportRecord) -> None:
