@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
@@ -76,12 +77,13 @@ class Delivery:
         try:
             size = await self._download(work, render_id, output_url, original)
             video = await self._fit(work, original, smaller, size, output_url, draft)
-            # Between these two lines the outcome is unknown to everyone but the platform: a
-            # worker killed there leaves a send that may have landed, and the retry sends again
-            # (a rare duplicate rather than a lost video; Telegram has no idempotency key).
             log.info("sending video", extra={"chat": work.chat_key, "export": export_id})
-            await self._notifier.video(work, video)
-            await sent()
+
+            async def send() -> None:
+                await self._notifier.video(work, video)
+                await sent()
+
+            await _to_the_end(send())
             log.info("video delivered", extra={"chat": work.chat_key, "export": export_id})
             how = "link" if video.path is None else "smaller" if video.path == smaller else "file"
             self._metrics.deliveries.labels(work.inbound.chat.platform, how).inc()
@@ -190,3 +192,23 @@ class Delivery:
             }
         )
         return f"{self._web_base}/workspace/claim?{query}"
+
+
+async def _to_the_end(send: Awaitable[None]) -> None:
+    """Run a send and the record that it landed to their end, even when the step is cancelled
+    meanwhile (saq aborting a job it judged dead, a shutdown's grace running out); only then
+    does the cancellation go through. Cut off half-way, the send's outcome would be known to
+    the platform alone, and the step's retry would send again. Only a worker killed outright
+    during the send can still repeat it (Telegram has no idempotency key)."""
+    task = asyncio.ensure_future(send)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.wait([task])
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        if not task.cancelled():
+            task.exception()  # seen here; whatever it was, the retry decides what comes next
+        raise asyncio.CancelledError
+    task.result()

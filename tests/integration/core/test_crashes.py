@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from redis.asyncio import Redis
+from saq.job import Status
 
 from bots.runtime import wait_until_idle
 from core.events import Target, VideoReady
@@ -164,7 +167,7 @@ async def test_a_step_run_again_while_its_original_still_runs_sends_nothing(
         record = json.loads(await redis.get(key) or "{}")
 
         await runtime.core.renders.step(record["export_id"], record["step"])  # the retry
-        await runtime.core.renders.step(record["export_id"])  # and one from an older version
+        await runtime.core.renders.step(record["export_id"], 0)  # and the first step's
         sink.answer.set()
         await wait_until_idle(runtime.core, "test:c1")
 
@@ -176,3 +179,34 @@ async def test_a_step_run_again_while_its_original_still_runs_sends_nothing(
 
     assert len(sink.of("video")) == 1, sink.summary()
     assert not sink.of("problem"), sink.summary()
+
+
+async def test_a_step_aborted_during_the_upload_finishes_the_send_and_is_not_repeated(
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What saq's sweep does to a job it judges dead: abort it (its task is cancelled), then
+    run it again. The upload under way when the abort lands must end and be recorded first."""
+    caplog.set_level(logging.INFO, logger="saq")
+    sink = HeldUploads(tmp_path / "kept")
+    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
+    async with running_core(settings, sink) as runtime:
+        queue = runtime.core.export_queue
+        await runtime.core.submit(message("c1", files=(photo,)))
+        await asyncio.wait_for(sink.uploading.wait(), 90)
+        (job,) = [job async for job in queue.iter_jobs(statuses=[Status.ACTIVE])]
+
+        await queue.abort(job, error="swept")
+        await eventually(lambda: "Aborting" in caplog.text, 30, "the worker to cancel the step")
+        sink.answer.set()  # the platform accepts the upload after the cancellation
+        await job.refresh(until_complete=30)
+        await queue.retry(job, error="swept")
+        await wait_until_idle(runtime.core, "test:c1")
+
+    assert len(sink.of("video")) == 1, sink.summary()
+    assert not sink.of("problem"), sink.summary()
+    assert sink.of("progress")[-1].stage == "done", sink.summary()
