@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+from redis.asyncio.cluster import RedisCluster
 
-from bots.redis_urls import CLUSTER_UNSUPPORTED, FORMS, RedisUrlError, describe, redis_client
+from bots.redis_urls import FORMS, RedisUrlError, close_client, describe, redis_client
 from core.errors import BackendError, TokenInvalid
 from core.fit import ffmpeg_path
 from core.nemo.client import Attribution, NemoClient
@@ -70,8 +72,11 @@ async def redis_check(settings: Settings) -> Check:
         )
     except RedisUrlError as exc:  # its text never holds the URL
         return Check("redis", False, str(exc), f"set REDIS_URL to one of: {FORMS}")
+    cluster: dict[str, Any] | None = None  # CLUSTER INFO, on a cluster
     try:
         info = await client.info("server")
+        if isinstance(client, RedisCluster):
+            cluster = await client.cluster_info()
     except Exception as exc:
         return Check(
             "redis",
@@ -80,11 +85,27 @@ async def redis_check(settings: Settings) -> Check:
             "check REDIS_URL (hosts, ports, service name, passwords) and that Redis is running",
         )
     finally:
-        await client.aclose(close_connection_pool=True)
+        await close_client(client)
+    version = f"Redis {info.get('redis_version', '?')}"
+    if cluster is not None:
+        if cluster.get("cluster_state") != "ok":
+            return Check(
+                "redis",
+                False,
+                f"{what} answers, but its state is {cluster.get('cluster_state')!r}",
+                "a slot has no reachable master: run `redis-cli --cluster check` on a node",
+            )
+        masters = cluster.get("cluster_size", "?")
+        return Check("redis", True, f"{what} answers ({version}, {masters} masters, all slots)")
     # A plain URL may still lead to a cluster node or a Sentinel: say so before work fails.
     mode = str(info.get("redis_mode", "standalone"))
     if mode == "cluster":
-        return Check("redis", False, "REDIS_URL leads to a Redis Cluster node", CLUSTER_UNSUPPORTED)
+        return Check(
+            "redis",
+            False,
+            "REDIS_URL leads to one node of a Redis Cluster",
+            "name the cluster's nodes with redis+cluster://host:6379[,host:6379...]",
+        )
     if mode == "sentinel":
         return Check(
             "redis",
@@ -92,7 +113,7 @@ async def redis_check(settings: Settings) -> Check:
             "REDIS_URL leads to a Sentinel, not to a Redis",
             "name the Sentinels with redis+sentinel://host:26379/<service>",
         )
-    return Check("redis", True, f"{what} answers (Redis {info.get('redis_version', '?')})")
+    return Check("redis", True, f"{what} answers ({version})")
 
 
 async def backend_check(settings: Settings) -> Check:

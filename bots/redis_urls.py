@@ -1,23 +1,28 @@
 """REDIS_URL in every form clipbridge accepts, turned into one kind of client.
 
 The forms: `redis://` (one Redis), `rediss://` (the same over TLS), `unix://` (a socket file),
-and `redis+sentinel://` (the master a set of Sentinels watches, followed across failovers).
-Redis Cluster (`redis+cluster://`) is refused in plain words: the job queue's Lua scripts and
-the chat queue's pipelined scripts cannot run on a cluster (see `CLUSTER_UNSUPPORTED`).
+`redis+sentinel://` (the master a set of Sentinels watches, followed across failovers) and
+`redis+cluster://` / `rediss+cluster://` (a Redis Cluster, found from one or more of its nodes).
 
-Every client waits for a free connection when its pool is busy instead of failing, so a burst
-of work slows down rather than errors out. Error texts never repeat the URL: it may hold a
-password.
+On a cluster every key clipbridge touches together shares a hash tag (`core.keys`), so each Lua
+script and transaction runs on one node. The cluster client answers every command clipbridge
+sends with the same signature as `Redis`, and is handed to the core under that type.
+
+A plain or Sentinel client waits for a free connection when its pool is busy instead of
+failing, so a burst of work slows down rather than errors out; redis-py's cluster client cannot
+wait, so it is given several times the connections per node. Error texts never repeat the URL:
+it may hold a password.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
@@ -30,18 +35,14 @@ SENTINEL_SCHEME = "redis+sentinel"
 CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
 PLAIN_SCHEMES = ("redis", "rediss", "unix")
 DEFAULT_SENTINEL_PORT = 26379
+DEFAULT_REDIS_PORT = 6379
+CLUSTER_POOL_FACTOR = 4  # the cluster client fails when a node's pool is full: make room
 POOL_WAIT_S = 30.0  # how long a command waits for a free connection before it fails
 SENTINEL_TIMEOUT_S = 5.0  # a Sentinel that does not answer in time is skipped for the next one
 FORMS = (
     "redis://[:password@]host:6379/0, rediss://... (TLS), unix:///path/redis.sock, "
-    "redis+sentinel://[:password@]host:26379[,host:26379...]/service[/db]"
-)
-CLUSTER_UNSUPPORTED = (
-    "Redis Cluster is not supported: the job queue (saq) runs Lua scripts over its queue keys "
-    "and a per-job abort key that a cluster would place in different hash slots, and the chat "
-    "queue sends Lua scripts inside pipelines, which redis-py refuses in cluster mode. Use one "
-    "Redis (with replicas), or Redis Sentinel for automatic failover: "
-    "redis+sentinel://host:26379/<service>"
+    "redis+sentinel://[:password@]host:26379[,host:26379...]/service[/db], "
+    "redis+cluster://[:password@]host:6379[,host:6379...] (rediss+cluster:// for TLS)"
 )
 T = TypeVar("T")
 _SENTINEL_QUERY = ("sentinel_username", "sentinel_password")
@@ -96,6 +97,16 @@ class SentinelUrl:
     sentinel_password: str | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True)
+class ClusterUrl:
+    """A parsed `redis+cluster://` URL: the nodes to start from; secrets kept out of its repr."""
+
+    nodes: tuple[tuple[str, int], ...]
+    tls: bool = False
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+
 def scheme_of(url: str) -> str:
     return url.partition("://")[0].lower() if "://" in url else ""
 
@@ -104,7 +115,8 @@ def check_redis_url(url: str) -> None:
     """Raise RedisUrlError when `url` is not a form clipbridge can use; it opens no connection."""
     scheme = scheme_of(url)
     if scheme in CLUSTER_SCHEMES:
-        raise RedisUrlError(CLUSTER_UNSUPPORTED)
+        parse_cluster_url(url)
+        return
     if scheme == SENTINEL_SCHEME:
         parse_sentinel_url(url)
         return
@@ -125,9 +137,8 @@ def parse_sentinel_url(url: str) -> SentinelUrl:
     if scheme_of(url) != SENTINEL_SCHEME:
         raise RedisUrlError(f"a Sentinel URL starts with {SENTINEL_SCHEME}://")
     parts = urlsplit(url)
-    userinfo, _, hosts = parts.netloc.rpartition("@")
-    username, _, password = userinfo.partition(":")
-    sentinels = tuple(_host_port(item) for item in hosts.split(",") if item.strip())
+    username, password, hosts = _userinfo(parts.netloc)
+    sentinels = _addresses(hosts, DEFAULT_SENTINEL_PORT, "Sentinel")
     if not sentinels:
         raise RedisUrlError("a Sentinel URL names at least one Sentinel: host:26379")
     path = [unquote(piece) for piece in parts.path.split("/") if piece]
@@ -149,14 +160,43 @@ def parse_sentinel_url(url: str) -> SentinelUrl:
         sentinels=sentinels,
         service=service,
         db=db,
-        username=unquote(username) or None,
-        password=unquote(password) or None,
+        username=username,
+        password=password,
         sentinel_username=query.get("sentinel_username") or None,
         sentinel_password=query.get("sentinel_password") or None,
     )
 
 
-def _host_port(item: str) -> tuple[str, int]:
+def parse_cluster_url(url: str) -> ClusterUrl:
+    """`redis+cluster://[user:password@]host[:port][,host[:port]...][/0]`; `rediss+cluster://`
+    for TLS. A cluster has one database, 0; the nodes named are where discovery starts."""
+    scheme = scheme_of(url)
+    if scheme not in CLUSTER_SCHEMES:
+        raise RedisUrlError("a Redis Cluster URL starts with redis+cluster:// or rediss+cluster://")
+    parts = urlsplit(url)
+    username, password, hosts = _userinfo(parts.netloc)
+    nodes = _addresses(hosts, DEFAULT_REDIS_PORT, "cluster node")
+    if not nodes:
+        raise RedisUrlError("a Redis Cluster URL names at least one node: host:6379")
+    if parts.path.strip("/") not in ("", "0"):
+        raise RedisUrlError("a Redis Cluster has only database 0: end the URL with /0 or nothing")
+    if parts.query:
+        raise RedisUrlError("a Redis Cluster URL takes no parameters after '?'")
+    return ClusterUrl(nodes, scheme == "rediss+cluster", username, password)
+
+
+def _userinfo(netloc: str) -> tuple[str | None, str | None, str]:
+    """The user name and password before '@' (percent-decoded), and the hosts after it."""
+    userinfo, _, hosts = netloc.rpartition("@")
+    username, _, password = userinfo.partition(":")
+    return unquote(username) or None, unquote(password) or None, hosts
+
+
+def _addresses(hosts: str, default_port: int, what: str) -> tuple[tuple[str, int], ...]:
+    return tuple(_host_port(item, default_port, what) for item in hosts.split(",") if item.strip())
+
+
+def _host_port(item: str, default_port: int, what: str) -> tuple[str, int]:
     item = item.strip()
     if item.startswith("["):  # an IPv6 address: [::1]:26379
         host, _, rest = item[1:].partition("]")
@@ -164,11 +204,11 @@ def _host_port(item: str) -> tuple[str, int]:
     else:
         host, _, port_text = item.partition(":")
     if not host:
-        raise RedisUrlError("a Sentinel address in REDIS_URL has no host")
+        raise RedisUrlError(f"a {what} address in REDIS_URL has no host")
     if not port_text:
-        return unquote(host), DEFAULT_SENTINEL_PORT
+        return unquote(host), default_port
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise RedisUrlError("a Sentinel port in REDIS_URL is not a number from 1 to 65535")
+        raise RedisUrlError(f"a {what} port in REDIS_URL is not a number from 1 to 65535")
     return unquote(host), int(port_text)
 
 
@@ -194,6 +234,8 @@ def redis_client(
     """
     check_redis_url(url)
     connection = {**reconnecting(), **connection}
+    if scheme_of(url) in CLUSTER_SCHEMES:
+        return _cluster_client(parse_cluster_url(url), max_connections, connection)
     if scheme_of(url) != SENTINEL_SCHEME:
         pool = BlockingConnectionPool.from_url(
             url, max_connections=max_connections, timeout=wait_s, **connection
@@ -224,6 +266,28 @@ def redis_client(
     return client
 
 
+def _cluster_client(target: ClusterUrl, max_connections: int, connection: dict[str, Any]) -> Redis:
+    """redis-py's cluster client: it learns the slots from the nodes named, follows MOVED and
+    ASK replies, and finds the slots again after a failover."""
+    client = RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
+        username=target.username,
+        password=target.password,
+        ssl=target.tls,
+        max_connections=max_connections * CLUSTER_POOL_FACTOR,
+        **connection,
+    )
+    return cast(Redis, client)
+
+
+async def close_client(client: Redis) -> None:
+    """Close a client from `redis_client` with its connections, whatever its kind."""
+    if isinstance(client, RedisCluster):
+        await client.aclose()
+    else:
+        await client.aclose(close_connection_pool=True)
+
+
 def describe(url: str) -> str:
     """What kind of Redis the URL names, in words fit for a log line (no host, no secret)."""
     scheme = scheme_of(url)
@@ -231,4 +295,8 @@ def describe(url: str) -> str:
         target = parse_sentinel_url(url)
         count = len(target.sentinels)
         return f"the master of {target.service!r} via {count} Sentinel{'s' * (count != 1)}"
+    if scheme in CLUSTER_SCHEMES:
+        count = len(parse_cluster_url(url).nodes)
+        tls = " over TLS" * (scheme == "rediss+cluster")
+        return f"a Redis Cluster{tls} found from {count} node{'s' * (count != 1)}"
     return {"rediss": "Redis over TLS", "unix": "Redis on a Unix socket"}.get(scheme, "Redis")

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from bots.redis_server import redis_url_for
-from bots.redis_urls import redis_client
+from bots.redis_urls import close_client, redis_client
 from core.app import Core
 from core.jobs import JobContext, JobLimits
 from core.nemo.client import default_timeout
@@ -74,8 +74,8 @@ async def open_runtime(
                 )
                 yield Runtime(settings, core, redis_url, base_url)
         finally:
-            await redis.aclose(close_connection_pool=True)
-            await job_redis.aclose(close_connection_pool=True)
+            await close_client(redis)
+            await close_client(job_redis)
 
 
 @asynccontextmanager

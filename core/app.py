@@ -14,7 +14,6 @@ from pathlib import Path
 import httpx
 from redis.asyncio import Redis
 from saq import Worker
-from saq.queue.redis import RedisQueue
 
 from core.agent_stream import StreamLimits
 from core.albums import Albums
@@ -28,7 +27,7 @@ from core.fair_use import FairUse
 from core.fit import ffmpeg_path
 from core.identity import Identities
 from core.intents import Intent, route
-from core.jobs import JobContext, JobLimits, SaqScheduler, build_worker
+from core.jobs import JobContext, JobLimits, JobQueue, SaqScheduler, build_worker
 from core.keys import SEEN_TTL_S, Keys
 from core.limits import Limiter
 from core.messages import Inbound
@@ -76,8 +75,8 @@ class Core:
         self.keys = Keys(settings.redis_prefix)
         self.job_limits = job_limits or JobLimits(heartbeat_s=settings.job_heartbeat_s)
         self.redis = redis
-        self.job_queue = RedisQueue(job_redis, name=self.keys.queue_name())
-        self.export_queue = RedisQueue(job_redis, name=self.keys.export_queue_name())
+        self.job_queue = JobQueue(job_redis, name=self.keys.queue_name())
+        self.export_queue = JobQueue(job_redis, name=self.keys.export_queue_name())
         # Shared with the notifier and the conversation: adapters may register after start-up.
         self.platforms = platforms
         self.albums = Albums(redis, self.keys, quiet_s=settings.telegram_album_quiet_s)
@@ -98,7 +97,7 @@ class Core:
             metrics=self.metrics,
         )
         self.queue = ChatQueue(redis, self.keys, settings.lease_s)
-        self.scheduler = SaqScheduler(self.job_queue, self.export_queue, self.job_limits)
+        self.scheduler = SaqScheduler(self.job_queue, self.export_queue, self.job_limits, self.keys)
         self.notifier = Notifier(platforms)
         self.chat_settings = ChatSettings(redis, self.keys)
         self.fair_use = FairUse(Limiter(redis, self.keys), settings, self.chat_settings)

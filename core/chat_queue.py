@@ -11,7 +11,7 @@ worker died is resumed by whoever presents the token again or finds the lease ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from redis.asyncio import Redis
 
@@ -115,23 +115,21 @@ class ChatQueue:
         claim the lease if the chat was idle."""
         lease, inbox, doing = self._chat_keys(chat_key)
         keys = [self._keys.seen(chat_key, message_id), self._keys.message(chat_key, message_id)]
-        async with self._redis.pipeline(transaction=False) as pipe:
-            await self._push(
-                keys=[*keys, inbox, doing, lease],
-                args=[
-                    SEEN_TTL_S,
-                    max(MESSAGE_TTL_S, INBOX_TTL_S),
-                    work_json,
-                    message_id,
-                    token,
-                    self._lease_ms,
-                    max_waiting,
-                ],
-                client=pipe,
-            )
-            pipe.sadd(self._keys.active_chats(), chat_key)
-            result: list[Any] = await pipe.execute()
-        ahead, claimed = result[0]
+        # Known to the janitor first: were this process to die before the push, the janitor
+        # finds nothing waiting and forgets the chat; the other order could strand a message.
+        await self._redis.sadd(self._keys.active_chats(), chat_key)
+        ahead, claimed = await self._push(
+            keys=[*keys, inbox, doing, lease],
+            args=[
+                SEEN_TTL_S,
+                max(MESSAGE_TTL_S, INBOX_TTL_S),
+                work_json,
+                message_id,
+                token,
+                self._lease_ms,
+                max_waiting,
+            ],
+        )
         if int(ahead) == -2:
             return Pushed(duplicate=False, ahead=int(claimed), full=True)
         if int(ahead) < 0:

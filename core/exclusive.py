@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from redis.asyncio import Redis
-from redis.exceptions import LockError, LockNotOwnedError, RedisError
+from redis.exceptions import LockError, LockNotOwnedError
 
 from core.repeating import repeating
+from core.store import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ async def exclusive(redis: Redis, key: str, ttl_s: float) -> AsyncIterator[bool]
             lost.set()
             if body is not None:
                 body.cancel()
-        except RedisError:  # Redis away for a moment: the lock lives on until its TTL
+        except REDIS_ERRORS:  # Redis away for a moment: the lock lives on until its TTL
             log.warning("exclusive lock renewal failed; trying again", exc_info=True)
 
     try:
@@ -60,5 +61,5 @@ async def exclusive(redis: Redis, key: str, ttl_s: float) -> AsyncIterator[bool]
         raise
     finally:
         if not lost.is_set():
-            with suppress(LockError, RedisError):  # expired or unreachable: it ends by its TTL
+            with suppress(LockError, *REDIS_ERRORS):  # expired or unreachable: it ends by its TTL
                 await lock.release()

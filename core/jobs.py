@@ -22,9 +22,12 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from saq import CronJob, Queue, Worker
+from saq import Queue, Worker
+from saq.job import Job, Status
+from saq.queue.redis import RedisQueue
 from saq.types import Context, PartialTimersDict
 
+from core.keys import Keys
 from core.repeating import repeating
 
 log = logging.getLogger(__name__)
@@ -46,18 +49,42 @@ class JobLimits:
     sweep_s: int = 10
 
 
+class JobQueue(RedisQueue):
+    """saq's Redis queue, with its abort made fit for a Redis Cluster: saq publishes the job's
+    new status inside the abort's transaction, and a cluster client refuses PUBLISH there. The
+    status goes out right after the transaction instead; whoever listens reads the job then."""
+
+    async def abort(self, job: Job, error: str, ttl: float = 5) -> None:
+        async with self._op_sem:
+            job.status = Status.ABORTING
+            job.error = error
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.lrem(self._queued, 0, job.id)
+                pipe.zrem(self._incomplete, job.id)
+                pipe.set(job.id, self.serialize(job))
+                pipe.setex(job.abort_id, int(ttl), error)
+                dequeued, *_ = await pipe.execute()
+            await self.notify(job)
+        if dequeued:
+            await self.finish(job, Status.ABORTED, error=error)
+            await self.redis.delete(job.abort_id)
+        else:
+            await self.redis.lrem(self._active, 0, job.id)
+
+
 class SaqScheduler:
     """`core.scheduler.Scheduler` over a saq queue."""
 
-    def __init__(self, turns: Queue, exports: Queue, limits: JobLimits) -> None:
+    def __init__(self, turns: Queue, exports: Queue, limits: JobLimits, keys: Keys) -> None:
         self._queue = turns
         self._exports = exports
         self._limits = limits
+        self._keys = keys
 
     async def start_turn(self, chat_key: str, token: str, *, part: int = 0) -> None:
         await self._queue.enqueue(
             "run_turn",
-            key=f"turn:{token}:{part}",
+            key=self._keys.job(f"turn:{token}:{part}"),
             timeout=self._limits.turn_timeout_s,
             heartbeat=self._limits.heartbeat_s,
             retries=self._limits.retries,
@@ -76,7 +103,7 @@ class SaqScheduler:
             key += f":recheck:{secrets.token_hex(4)}"
         await self._exports.enqueue(
             "render_step",
-            key=key,
+            key=self._keys.job(key),
             scheduled=scheduled,
             timeout=self._limits.step_timeout_s,
             heartbeat=self._limits.heartbeat_s,
@@ -132,15 +159,33 @@ async def janitor(ctx: JobContext) -> None:
     await core.restart_stranded_chats()
 
 
+class _Worker(Worker[JobContext]):
+    """saq's worker, with the janitor run once a minute by one of the workers.
+
+    saq's own cron jobs would do the same, but their job key carries no hash tag: on a Redis
+    Cluster the janitor's abort mark would land in another slot than its queue's keys.
+    """
+
+    janitor_key: str | None = None
+
+    async def schedule(self, lock: int = 1) -> None:
+        if self.janitor_key is not None:
+            # Every worker asks every second; the fixed key keeps one janitor job in waiting.
+            next_minute = (int(time.time()) // 60 + 1) * 60
+            await self.queue.enqueue(
+                "janitor", key=self.janitor_key, scheduled=next_minute, timeout=60
+            )
+        await super().schedule(lock)
+
+
 def build_worker(
     core: Core, queue: Queue, *, concurrency: int, grace_s: int, janitor_too: bool
 ) -> Worker[JobContext]:
     """A saq worker for one queue; both run either kind of job, so a job in the other queue
     (one enqueued by an older version) still runs."""
-    worker: Worker[JobContext] = Worker(
+    worker = _Worker(
         queue,
-        functions=[run_turn, render_step],
-        cron_jobs=[CronJob(janitor, cron="* * * * *", timeout=60)] if janitor_too else [],
+        functions=[run_turn, render_step, janitor],
         concurrency=concurrency,
         timers=PartialTimersDict(
             sweep=core.job_limits.sweep_s, schedule=1, abort=1, worker_info=10
@@ -149,4 +194,6 @@ def build_worker(
         dequeue_timeout=1.0,  # idle slots notice a stop within a second
     )
     worker.context["core"] = core
+    if janitor_too:
+        worker.janitor_key = core.keys.job("cron:janitor")
     return worker

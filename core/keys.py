@@ -93,10 +93,22 @@ class Keys:
     def chat_settings(self, chat_key: str) -> str:
         return f"{self.prefix}:settings:{{{chat_key}}}"
 
+    # saq names its keys `saq:<queue name>:...`, a job `saq:job:<queue name>:<job key>` and the
+    # job's abort mark `saq:abort:<job key>`, and its scripts touch them together: both queue
+    # names and every job key start with the deployment's hash tag, so on a cluster all of
+    # them live in one slot.
     def queue_name(self) -> str:
-        """saq's queue of chats' turns; saq prefixes its own keys with ``saq:<name>``."""
-        return f"{self.prefix}:jobs"
+        """saq's queue of chats' turns."""
+        return f"{self._jobs_tag}:jobs"
 
     def export_queue_name(self) -> str:
         """saq's queue of export steps: short jobs that must not wait behind long turns."""
-        return f"{self.prefix}:exports"
+        return f"{self._jobs_tag}:exports"
+
+    def job(self, name: str) -> str:
+        """A saq job key."""
+        return f"{self._jobs_tag}:{name}"
+
+    @property
+    def _jobs_tag(self) -> str:
+        return f"{{{self.prefix}}}"

@@ -6,7 +6,12 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisClusterException, RedisError
 from redis.typing import EncodableT, FieldT
+
+# What a Redis that is away for a moment raises; a cluster client's own errors (no node for a
+# slot during a failover) do not derive from RedisError.
+REDIS_ERRORS = (RedisError, RedisClusterException)
 
 
 def as_str(value: Any) -> str:

