@@ -99,7 +99,7 @@ class SaqScheduler:
     ) -> None:
         scheduled = math.ceil(time.time() + delay_s) if delay_s > 0 else 0
         key = f"export:{export_id}:{step}"
-        if recheck:  # the step's own job is still active: a second job, under its own key
+        if recheck:  # the step's own job may still exist: a second job, under its own key
             key += f":recheck:{secrets.token_hex(4)}"
         await self._exports.enqueue(
             "render_step",

@@ -143,12 +143,19 @@ class RenderJobs:
         await self._scheduler.render_step(export_id, step=record.step)
 
     async def adopt(self, export_id: str, token: str) -> bool:
-        """A new turn owns the chat: the export hands the chat back to it. False if finished."""
+        """A new turn owns the chat: the export hands the chat back to it. False if finished.
+
+        A turn restarts over a running export when the chat's lease ran out: the export's steps
+        stopped renewing it, so its next step may be gone (its job lost with a queue renamed
+        by an upgrade, or never written). The export is looked at again under a key of its
+        own; if its steps still run, the look finds the step taken or done and does nothing.
+        """
         record = await self._load(export_id)
         if record is None or record.finished:
             return False
         record.token = token
         await self._save(record)
+        await self._scheduler.render_step(export_id, step=record.step, recheck=True)
         return True
 
     async def step(self, export_id: str, number: int) -> None:

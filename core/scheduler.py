@@ -14,5 +14,6 @@ class Scheduler(Protocol):
         self, export_id: str, *, step: int, delay_s: float = 0.0, recheck: bool = False
     ) -> None:
         """Run the export's step number `step` (submit, poll or deliver) after `delay_s`.
-        `recheck`: the step's job is still running elsewhere; schedule another look at it."""
+        `recheck`: another look at the step, under a job key of its own, for when the step's
+        own job may still exist (running elsewhere, or waiting for its time)."""
         ...

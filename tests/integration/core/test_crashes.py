@@ -13,7 +13,7 @@ import pytest
 from redis.asyncio import Redis
 from saq.job import Status
 
-from bots.runtime import wait_until_idle
+from bots.runtime import running_worker, wait_until_idle
 from core.events import Target, VideoReady
 from engine.server import RunningEngine
 from tests.fixtures.core import FAST_JOBS, RecordingSink, message, running_core, settings_for
@@ -210,3 +210,40 @@ async def test_a_step_aborted_during_the_upload_finishes_the_send_and_is_not_rep
     assert len(sink.of("video")) == 1, sink.summary()
     assert not sink.of("problem"), sink.summary()
     assert sink.of("progress")[-1].stage == "done", sink.summary()
+
+
+async def test_an_export_whose_next_step_was_lost_is_driven_again_by_the_restarted_turn(
+    redis: Redis,
+    redis_url: str,
+    key_prefix: str,
+    make_engine: EngineFactory,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    """The export's next step is gone (a queue renamed by an upgrade, a Redis that lost it), so
+    nothing renews the chat's lease; once it runs out, the janitor restarts the chat's turn,
+    and the turn sets the export going again instead of waiting for it forever."""
+    engine = make_engine(default_duration_s=12.0, fps=30, x264_preset="veryfast")
+    sink = RecordingSink(tmp_path / "kept")
+    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
+    async with running_core(settings, sink, worker=False) as runtime:
+        core = runtime.core
+        async with running_worker(core, grace_s=1):
+            await core.submit(message("c1", files=(photo,)))
+
+            async def exporting() -> bool:
+                return bool([k async for k in redis.scan_iter(f"{key_prefix}:render:*")])
+
+            await eventually(exporting, 90, "the export to start")
+        lost = [k async for k in redis.scan_iter(f"saq:*{core.keys.export_queue_name()}*")]
+        assert lost, "the export's next step waited in its queue"
+        await redis.delete(*lost)
+        await redis.delete(core.keys.lease("test:c1"))  # what its lease running out does
+
+        async with running_worker(core, grace_s=1):
+            assert await core.restart_stranded_chats() == 1  # the janitor's minute, now
+            await sink.wait_for(lambda s: bool(s.of("video")) or bool(s.of("problem")), 90)
+            await wait_until_idle(core, "test:c1")
+
+    assert len(sink.of("video")) == 1, sink.summary()
+    assert not sink.of("problem"), sink.summary()
