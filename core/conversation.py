@@ -49,7 +49,7 @@ class WorkContext(Protocol):
 
     async def checkpoint(self) -> None: ...  # persist the work record
 
-    async def tick(self) -> None: ...  # heartbeat; raises WorkCancelled when cancelled
+    async def tick(self) -> None: ...  # keeps the chat; raises WorkCancelled when cancelled
 
 
 class RenderStarter(Protocol):

@@ -17,7 +17,6 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -114,23 +113,13 @@ class SaqScheduler:
         )
 
 
-def _heartbeat(ctx: JobContext, every_s: float) -> Callable[[], Awaitable[None]]:
-    """A throttled job.update(): saq's proof that the job's worker is alive."""
-    last = [time.monotonic()]
-
-    async def beat() -> None:
-        now = time.monotonic()
-        if now - last[0] >= every_s:
-            last[0] = now
-            await ctx["job"].update()
-
-    return beat
-
-
 async def run_turn(ctx: JobContext, *, chat_key: str, token: str, part: int = 0) -> None:
+    """A chat's turn. It proves it is alive on a timer, not as the agent's stream flows: a
+    stream can be quiet for longer than the heartbeat (a slow first byte, a busy backend), and
+    saq would hand the turn to a second worker, cutting the agent's answer off mid-way."""
     core = ctx["core"]
-    beat = _heartbeat(ctx, core.job_limits.heartbeat_s / 3)
-    await core.turns.run(chat_key, token, beat, part)
+    async with _alive(ctx, core.job_limits.heartbeat_s / 3):
+        await core.turns.run(chat_key, token, part)
 
 
 async def render_step(ctx: JobContext, *, export_id: str, step: int = 0) -> None:

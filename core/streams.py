@@ -31,7 +31,7 @@ async def teed(stream: AsyncIterator[bytes], copy: Path) -> AsyncIterator[bytes]
 
 
 async def ticking(stream: AsyncIterator[bytes], ctx: Ticking) -> AsyncIterator[bytes]:
-    """Heartbeat and cancellation checks while a long upload runs."""
+    """Lease and cancellation checks while a long upload runs."""
     async for chunk in stream:
         await ctx.tick()
         yield chunk

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.chat_queue import ChatQueue
@@ -30,7 +29,6 @@ from core.work import Phase, Work
 
 log = logging.getLogger(__name__)
 
-Heartbeat = Callable[[], Awaitable[None]]
 # Messages whose re-run after a crash costs something: their attempts are recorded first, so a
 # message that keeps killing workers is skipped. The others are cheap and safe to repeat.
 SIDE_EFFECTS = frozenset({Intent.UPLOAD, Intent.EDIT, Intent.EXPORT})
@@ -51,13 +49,10 @@ class TurnConfig:
 class _Context:
     """The WorkContext a running message sees."""
 
-    def __init__(
-        self, queue: ChatQueue, work: Work, token: str, heartbeat: Heartbeat, tick_s: float
-    ) -> None:
+    def __init__(self, queue: ChatQueue, work: Work, token: str, tick_s: float) -> None:
         self._queue = queue
         self._work = work
         self._token = token
-        self._heartbeat = heartbeat
         self._tick_s = tick_s
         self._last = time.monotonic()
 
@@ -73,7 +68,6 @@ class _Context:
             raise WorkCancelled("cancelled by the user")
         if not await self._queue.extend(self._work.chat_key, self._token):
             raise LeaseLost(self._work.chat_key)
-        await self._heartbeat()
 
 
 class Turns:
@@ -99,7 +93,7 @@ class Turns:
         self._scheduler = scheduler
         self._config = config
 
-    async def run(self, chat_key: str, token: str, heartbeat: Heartbeat, part: int = 0) -> None:
+    async def run(self, chat_key: str, token: str, part: int = 0) -> None:
         started = time.monotonic()
         finished: str | None = None
         while True:
@@ -120,17 +114,17 @@ class Turns:
                 if work.inbound.settings_scope:  # shared wider than the chat: read it there
                     chosen = await self._chat_settings.language(work.inbound.settings_key) or ""
                 self._begin(work, chosen)
-            if not await self._run_message(work, token, heartbeat):
+            if not await self._run_message(work, token):
                 return  # a render job owns the message and will hand the chat back
 
-    async def _run_message(self, work: Work, token: str, heartbeat: Heartbeat) -> bool:
+    async def _run_message(self, work: Work, token: str) -> bool:
         if work.phase is Phase.RENDERING and work.render_id:
             if await self._renders.adopt(work.render_id, token):
                 return False
             work.phase = Phase.DELIVERED  # the export ended before it could hand back
         work.notes["turn"] = token
         work.attempts += 1
-        context = _Context(self._queue, work, token, heartbeat, self._config.tick_s)
+        context = _Context(self._queue, work, token, self._config.tick_s)
         if work.attempts > self._config.max_attempts:
             log.error("message skipped after repeated failures", extra={"chat": work.chat_key})
             await self._notifier.problem(

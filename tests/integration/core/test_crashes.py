@@ -247,3 +247,26 @@ async def test_an_export_whose_next_step_was_lost_is_driven_again_by_the_restart
 
     assert len(sink.of("video")) == 1, sink.summary()
     assert not sink.of("problem"), sink.summary()
+
+
+async def test_an_agent_quiet_for_longer_than_the_job_heartbeat_keeps_its_turn(
+    redis_url: str,
+    key_prefix: str,
+    make_engine: EngineFactory,
+    photo: Path,
+    tmp_path: Path,
+) -> None:
+    """The agent's stream says nothing for longer than a job may stay silent (each edit step
+    thinks for 5 s; FAST_JOBS presumes a job dead after 3). The turn is alive all the same: it
+    keeps its job, so the agent's answer is heard and passed on, and the video follows."""
+    engine = make_engine(think_s=5.0, heartbeat_s=30.0)
+    sink = RecordingSink(tmp_path / "kept")
+    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
+    async with running_core(settings, sink) as runtime:
+        await runtime.core.submit(message("c1", files=(photo,)))
+        await sink.wait_for(lambda s: bool(s.of("video")) or bool(s.of("problem")), 120)
+
+    assert not sink.of("problem"), sink.summary()
+    assert len(sink.of("video")) == 1
+    assert sink.said("test:c1"), "the agent's answer reached the chat before the video"
+    assert (await EngineAdmin(engine.base_url).stats()).call_count("sse") == 1
