@@ -21,7 +21,7 @@ import uuid
 
 from bench.core import forget, percentile
 from bots.redis_server import redis_url_for
-from bots.redis_urls import redis_client
+from bots.redis_urls import close_client, redis_client
 from core.keys import Keys
 from core.limits import Limit, Limiter
 
@@ -65,7 +65,7 @@ async def main() -> None:
         for callers in (1, 16, 64):
             results[callers] = await run(limiter, callers, args.seconds)
         await forget(redis, prefix)
-        await redis.aclose(close_connection_pool=True)
+        await close_client(redis)
     print(f"{'callers':>8} {'decisions/s':>12} {'p50 ms':>8} {'p99 ms':>8}")
     for callers, row in results.items():
         print(

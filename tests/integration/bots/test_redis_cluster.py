@@ -146,7 +146,7 @@ async def test_a_photo_becomes_a_video_through_a_cluster_url_with_chats_spread_o
             assert isinstance(client, RedisCluster)
         await asyncio.gather(*(runtime.core.submit(message(chat, "status")) for chat in chats))
         await runtime.core.submit(message("c1", files=(photo,)))
-        await sink.wait_for(lambda s: bool(s.of("video")) or bool(s.of("problem")), 30)
+        await sink.wait_for(RecordingSink.has_outcome, 30)
         await sink.wait_for(lambda s: all(s.said(f"test:{chat}") for chat in chats), 15)
 
     assert not sink.of("problem"), sink.summary()
@@ -246,7 +246,7 @@ async def test_after_the_job_queues_master_dies_the_product_follows_its_promoted
         new = await until(promoted, "a replica to take over the dead master's slots", 30)
 
         await runtime.core.submit(message("c1", files=(photo,)))
-        await sink.wait_for(lambda s: bool(s.of("video")) or bool(s.of("problem")), 60)
+        await sink.wait_for(RecordingSink.has_outcome, 60)
 
     assert not sink.of("problem"), sink.summary()
     assert len(sink.of("video")) == 1

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -34,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[3]
 SERVICE = "clipmaster"
 PASSWORD = "master-pw-4b7e1c"  # the Redis master's (and, after a failover, the replica's)
 SENTINEL_PASSWORD = "sentinel-pw-9d2a6f"
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +157,7 @@ async def test_a_photo_becomes_a_video_through_a_sentinel_url(
         for client in (runtime.core.redis, runtime.core.job_queue.redis):  # state, then jobs
             assert isinstance(client.connection_pool, BlockingSentinelConnectionPool)
         await runtime.core.submit(message("c1", files=(photo,)))
-        await sink.wait_for(lambda s: bool(s.of("video")) or bool(s.of("problem")), 20)
+        await sink.wait_for(RecordingSink.has_outcome, 20)
 
     assert not sink.of("problem"), sink.summary()
     assert len(sink.of("video")) == 1
@@ -188,7 +187,7 @@ async def test_after_a_failover_the_product_follows_the_new_master(
 
         after = message("c1", files=(photo,))
         await runtime.core.submit(after)
-        await sink.wait_for(lambda s: bool(s.of("video")) or bool(s.of("problem")), 20)
+        await sink.wait_for(RecordingSink.has_outcome, 20)
 
     assert not sink.of("problem"), sink.summary()
     assert len(sink.of("video")) == 1

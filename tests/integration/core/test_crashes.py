@@ -242,7 +242,7 @@ async def test_an_export_whose_next_step_was_lost_is_driven_again_by_the_restart
 
         async with running_worker(core, grace_s=1):
             assert await core.restart_stranded_chats() == 1  # the janitor's minute, now
-            await sink.wait_for(lambda s: bool(s.of("video")) or bool(s.of("problem")), 90)
+            await sink.wait_for(RecordingSink.has_outcome, 90)
             await wait_until_idle(core, "test:c1")
 
     assert len(sink.of("video")) == 1, sink.summary()
@@ -264,7 +264,7 @@ async def test_an_agent_quiet_for_longer_than_the_job_heartbeat_keeps_its_turn(
     settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
     async with running_core(settings, sink) as runtime:
         await runtime.core.submit(message("c1", files=(photo,)))
-        await sink.wait_for(lambda s: bool(s.of("video")) or bool(s.of("problem")), 120)
+        await sink.wait_for(RecordingSink.has_outcome, 120)
 
     assert not sink.of("problem"), sink.summary()
     assert len(sink.of("video")) == 1

@@ -23,7 +23,7 @@ async def test_a_photo_comes_back_as_a_1080p_video(
     settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
     async with running_core(settings, sink) as runtime:
         await runtime.core.submit(message("c1", files=(photo,)))
-        await sink.wait_for(lambda s: bool(s.of("video")) or bool(s.of("problem")))
+        await sink.wait_for(RecordingSink.has_outcome)
 
     assert not sink.of("problem"), sink.summary()
     (video,) = sink.of("video")
