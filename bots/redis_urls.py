@@ -38,6 +38,12 @@ DEFAULT_SENTINEL_PORT = 26379
 DEFAULT_REDIS_PORT = 6379
 CLUSTER_POOL_FACTOR = 4  # the cluster client fails when a node's pool is full: make room
 POOL_WAIT_S = 30.0  # how long a command waits for a free connection before it fails
+
+# redis-py annotates Sentinel's constructor from 8.2 on; before that, calling it is an untyped
+# call to mypy --strict. A typed name for the class holds on both sides (no `type: ignore` that
+# becomes unused with the next release).
+new_sentinel: Callable[..., Sentinel] = Sentinel
+
 SENTINEL_TIMEOUT_S = 5.0  # a Sentinel that does not answer in time is skipped for the next one
 FORMS = (
     "redis://[:password@]host:6379/0, rediss://... (TLS), unix:///path/redis.sock, "
@@ -252,7 +258,7 @@ def redis_client(
         # retries the whole discovery with its backoff.
         "retry": Retry(NoBackoff(), 0),
     }
-    sentinel = Sentinel(list(target.sentinels), sentinel_kwargs=sentinel_options)  # type: ignore[no-untyped-call]
+    sentinel = new_sentinel(list(target.sentinels), sentinel_kwargs=sentinel_options)
     client: Redis = sentinel.master_for(
         target.service,
         connection_pool_class=BlockingSentinelConnectionPool,

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.exceptions import RedisError
 
 from bots.doctor import redis_check
-from bots.redis_urls import BlockingSentinelConnectionPool, redis_client
+from bots.redis_urls import BlockingSentinelConnectionPool, new_sentinel, redis_client
 from bots.sample import make_sample_photo
 from core.keys import Keys
 from core.settings import Settings
@@ -210,7 +210,7 @@ async def test_a_busy_sentinel_client_waits_for_a_free_connection(
     assert sorted(counts) == list(range(1, 41))
 
     # redis-py's own Sentinel pool, for contrast: it fails instead of waiting.
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+    sentinel = new_sentinel(
         [("127.0.0.1", servers.sentinel_port)], sentinel_kwargs={"password": SENTINEL_PASSWORD}
     )
     plain: Redis = sentinel.master_for(
