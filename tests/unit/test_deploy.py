@@ -168,7 +168,7 @@ def test_every_environment_variable_named_is_a_real_setting() -> None:
     for op, args in final_stage():
         if op == "ENV":
             named |= {pair.split("=")[0] for pair in shlex.split(args)}
-    named = {name for name in named if not name.startswith(("PYTHON", "PIP_"))}
+    named = {name for name in named if not name.startswith(("PYTHON", "PIP_")) and name != "PATH"}
     assert named - real_settings() == set()
 
 
@@ -312,6 +312,19 @@ def test_the_image_is_slim_multi_stage_non_root_and_runs_clipbridge() -> None:
     for op, args in steps:
         if op in {"ENV", "ARG"}:
             assert not re.search(r"TOKEN|SECRET|PASSWORD", args, re.IGNORECASE)
+
+
+def test_the_image_installs_exactly_the_lock() -> None:
+    runs = [args for op, args in dockerfile() if op == "RUN"]
+    installs = [run for run in runs if re.search(r"\b(pip|uv)( \S+)* (install|wheel|sync)\b", run)]
+    syncs = [run for run in installs if "uv sync" in run]
+    assert syncs, "the image's dependencies come from uv.lock"
+    assert all("--locked" in run and "--extra" not in run for run in syncs), syncs
+    for run in installs:
+        if "pip install" in run:
+            assert "--require-hashes" in run and "uv_requirement.py" in run, run
+    copies = [args for op, args in final_stage() if op == "COPY"]
+    assert any(c.startswith("--from=build /opt/clipbridge") for c in copies), copies
 
 
 def test_the_build_context_admits_the_sources_and_no_secret() -> None:
