@@ -134,6 +134,7 @@ class Core:
                 settings.render_poll_max_s,
                 settings.render_deadline_s,
                 lock_s=self.job_limits.heartbeat_s * 3,
+                lease_s=settings.lease_s,
             ),
         )
         conversation = Conversation(
@@ -164,7 +165,7 @@ class Core:
             self.chat_settings,
             self.scheduler,
             self.metrics,
-            TurnConfig(default_language=settings.default_language),
+            TurnConfig(default_language=settings.default_language, lease_s=settings.lease_s),
         )
 
     def classify(self, inbound: Inbound) -> Intent:
@@ -240,10 +241,22 @@ class Core:
             return Submitted(duplicate=True, intent=Intent.CANCEL)
         chosen = await self.chat_settings.language(work.inbound.settings_key)
         work.language = chosen or work.language
-        current = await self.queue.request_cancel(work.chat_key)
+        running = await self.queue.current(work.chat_key)
+        if running and not await self._may_cancel(work, running):
+            await self.notifier.reply(work, text("reply.cancel_not_yours", work.language))
+            return Submitted(intent=Intent.CANCEL, refused="not_yours")
+        current = await self.queue.request_cancel(work.chat_key, only=running or "")
         key = "reply.cancelled" if current else "reply.nothing_to_cancel"
         await self.notifier.reply(work, text(key, work.language))
         return Submitted(intent=Intent.CANCEL)
+
+    async def _may_cancel(self, work: Work, message_id: str) -> bool:
+        """In a group, what runs is its requester's to cancel, or an admin's."""
+        inbound = work.inbound
+        if not inbound.is_group or inbound.sender.is_admin:
+            return True
+        raw = await self.queue.load(work.chat_key, message_id)
+        return raw is None or Work.from_json(raw).inbound.sender.id == inbound.sender.id
 
     async def first_delivery(self, platform: str, delivery_id: str) -> bool:
         """Take a platform's delivery id once; False for a redelivery of it.

@@ -15,7 +15,7 @@ from typing import Literal
 
 from redis.asyncio import Redis
 
-from core.keys import CANCEL_TTL_S, INBOX_TTL_S, MESSAGE_TTL_S, SEEN_TTL_S, Keys
+from core.keys import CANCEL_TTL_S, INBOX_TTL_S, MESSAGE_TTL_S, RENDER_TTL_S, SEEN_TTL_S, Keys
 from core.store import as_str
 
 _PUSH = """
@@ -59,6 +59,12 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 """
 
+_SET_IF_LEASED = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+
 _CLAIM_IDLE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3]) == 0 then return -1 end
@@ -68,7 +74,7 @@ return 1
 
 _CANCEL = """
 local current = redis.call('LINDEX', KEYS[1], 0)
-if not current then return false end
+if not current or (ARGV[2] ~= '' and current ~= ARGV[2]) then return false end
 redis.call('SET', KEYS[2], current, 'EX', ARGV[1])
 return current
 """
@@ -102,6 +108,7 @@ class ChatQueue:
         self._next = redis.register_script(_NEXT)
         self._extend = redis.register_script(_EXTEND)
         self._claim_idle = redis.register_script(_CLAIM_IDLE)
+        self._set_if_leased = redis.register_script(_SET_IF_LEASED)
         self._cancel = redis.register_script(_CANCEL)
 
     def _chat_keys(self, chat_key: str) -> tuple[str, str, str]:
@@ -157,6 +164,19 @@ class ChatQueue:
         owned = await self._extend(keys=[self._keys.lease(chat_key)], args=[token, self._lease_ms])
         return bool(owned)
 
+    async def adopt_export(self, chat_key: str, export_id: str, token: str) -> bool:
+        """Make the turn `token` the one the export hands the chat back to, only while that turn
+        holds the chat's lease: a late write from a turn that lost the chat changes nothing."""
+        owner = self._keys.render_owner(chat_key, export_id)
+        done = await self._set_if_leased(
+            keys=[self._keys.lease(chat_key), owner], args=[token, RENDER_TTL_S]
+        )
+        return bool(done)
+
+    async def export_owner(self, chat_key: str, export_id: str) -> str | None:
+        """The turn that adopted the export, if one did."""
+        return as_str(await self._redis.get(self._keys.render_owner(chat_key, export_id))) or None
+
     async def claim_if_stranded(self, chat_key: str, token: str) -> bool | None:
         """For the janitor: claim a chat with messages but no lease (None: nothing left)."""
         result = await self._claim_idle(
@@ -171,10 +191,16 @@ class ChatQueue:
         members = await self._redis.srandmember(self._keys.active_chats(), limit)
         return [as_str(m) for m in members or []]
 
-    async def request_cancel(self, chat_key: str) -> str | None:
-        """Mark the chat's current message cancelled; its id, or None when nothing runs."""
+    async def current(self, chat_key: str) -> str | None:
+        """The id of the message the chat's turn is on (or its export), if any."""
+        return as_str(await self._redis.lindex(self._keys.doing(chat_key), 0)) or None
+
+    async def request_cancel(self, chat_key: str, only: str = "") -> str | None:
+        """Mark the chat's current message cancelled (when `only` is given: if it is still that
+        one); its id, or None when nothing runs."""
         current = await self._cancel(
-            keys=[self._keys.doing(chat_key), self._keys.cancel(chat_key)], args=[CANCEL_TTL_S]
+            keys=[self._keys.doing(chat_key), self._keys.cancel(chat_key)],
+            args=[CANCEL_TTL_S, only],
         )
         return as_str(current) or None
 

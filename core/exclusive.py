@@ -18,13 +18,13 @@ from contextlib import asynccontextmanager, suppress
 from redis.asyncio import Redis
 from redis.exceptions import LockError, LockNotOwnedError
 
-from core.repeating import repeating
+from core.repeating import ClaimLost, renewed
 from core.store import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
 
 
-class LockLost(Exception):
+class LockLost(ClaimLost):
     """The block's lock expired or was taken while it ran; the block was stopped."""
 
 
@@ -36,29 +36,23 @@ async def exclusive(redis: Redis, key: str, ttl_s: float) -> AsyncIterator[bool]
     if not await lock.acquire():
         yield False
         return
-    body = asyncio.current_task()
-    lost = asyncio.Event()
 
-    async def renew() -> None:
-        if lost.is_set():
-            return
+    async def renew() -> bool:
         try:
             await lock.reacquire()
         except LockNotOwnedError:
             log.error("exclusive lock lost; stopping the work it guarded")
-            lost.set()
-            if body is not None:
-                body.cancel()
+            return False
         except REDIS_ERRORS:  # Redis away for a moment: the lock lives on until its TTL
             log.warning("exclusive lock renewal failed; trying again", exc_info=True)
+        return True
 
+    lost = asyncio.Event()
     try:
-        async with repeating(ttl_s / 3, renew):
+        async with renewed(
+            ttl_s / 3, renew, LockLost("the lock was lost while the work ran")
+        ) as lost:
             yield True
-    except asyncio.CancelledError:
-        if lost.is_set() and body is not None and body.uncancel() == 0:
-            raise LockLost("the lock was lost while the work ran") from None
-        raise
     finally:
         if not lost.is_set():
             with suppress(LockError, *REDIS_ERRORS):  # expired or unreachable: it ends by its TTL

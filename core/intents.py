@@ -34,8 +34,11 @@ class Intent(StrEnum):
 
 # What a group may reserve for its admins; changing that is itself reserved for admins.
 GUARDED = frozenset({Intent.EXPORT, Intent.NEW})
-# Settings of the chat itself: only its admins (or the bot's operators) change them.
-SETTINGS = frozenset({Intent.ACCESS, Intent.CHANNELS, Intent.ASPECT, Intent.PHOTOS})
+# Settings of the chat itself: only its admins (or the bot's operators) change them. The
+# language is one: in a group (a whole Discord server) it is everyone's.
+SETTINGS = frozenset(
+    {Intent.ACCESS, Intent.CHANNELS, Intent.ASPECT, Intent.PHOTOS, Intent.LANGUAGE}
+)
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,12 @@ class Keys:
     def render(self, render_id: str) -> str:
         return f"{self.prefix}:render:{render_id}"
 
+    def render_owner(self, chat_key: str, export_id: str) -> str:
+        """The turn an export hands its chat back to, once a new turn adopted it. Apart from the
+        export's record, so a step saving the record cannot put back an older owner; it shares
+        the chat's hash tag with the lease, which is checked when it is set."""
+        return f"{self.prefix}:render-owner:{{{chat_key}}}:{export_id}"
+
     def render_lock(self, export_id: str) -> str:
         """Held by the worker running one of the export's steps; expires if that worker dies."""
         return f"{self.prefix}:render-lock:{export_id}"

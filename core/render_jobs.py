@@ -10,6 +10,11 @@ heartbeat went quiet even when its worker still runs it (a starved event loop, a
 the retry finds the lock taken and looks again later, and by then the original has moved the
 record to the next step number, so the retry sees it is stale and does nothing. A step schedules
 its successor before it saves the new number, so a death between the two loses nothing.
+
+While a step runs it renews the chat's lease on a timer (a delivery can take minutes). A turn
+that restarts over a running export (the janitor's, after the lease lapsed all the same)
+adopts it through a key of its own, set only while that turn holds the lease; steps never
+write the owner, so a step saving its record cannot hand the chat back to the turn before.
 """
 
 from __future__ import annotations
@@ -42,8 +47,9 @@ from core.metrics import Metrics
 from core.nemo.models import RenderStatus
 from core.notifier import Notifier
 from core.problems import Reporter
+from core.repeating import repeating
 from core.scheduler import Scheduler
-from core.store import as_str
+from core.store import REDIS_ERRORS, as_str
 from core.work import Phase, Work
 
 log = logging.getLogger(__name__)
@@ -87,6 +93,7 @@ class RenderTiming:
     poll_max_s: float = 30.0
     deadline_s: float = 600.0
     lock_s: float = 90.0  # an export's lock outlives its holder's death by this much at most
+    lease_s: float = 60.0  # the chat's lease, renewed every third of it while a step runs
 
 
 class RenderJobs:
@@ -153,10 +160,9 @@ class RenderJobs:
         record = await self._load(export_id)
         if record is None or record.finished:
             return False
-        record.token = token
-        await self._save(record)
-        await self._scheduler.render_step(export_id, step=record.step, recheck=True)
-        return True
+        if await self._queue.adopt_export(record.chat_key, export_id, token):
+            await self._scheduler.render_step(export_id, step=record.step, recheck=True)
+        return True  # else the turn lost the chat too: whoever holds it now carries on
 
     async def step(self, export_id: str, number: int) -> None:
         """Run step `number` of the export. A job from before steps were numbered carries 0,
@@ -183,11 +189,23 @@ class RenderJobs:
             await self._save(record)
             return
         work = Work.from_json(raw)
-        await self._queue.extend(record.chat_key, record.token)
+
+        async def keep_lease() -> None:
+            try:
+                await self._queue.extend(record.chat_key, await self._owner(record))
+            except REDIS_ERRORS:  # Redis away for a moment: the lease lives on until it ends
+                log.warning("lease renewal failed", extra={"export": record.export_id})
+
+        await keep_lease()
         try:
-            await self._advance(work, record)
+            async with repeating(self._timing.lease_s / 3, keep_lease):
+                await self._advance(work, record)
         except ClipbridgeError as exc:
             await self._fail(work, record, exc)
+
+    async def _owner(self, record: ExportRecord) -> str:
+        """The turn to hand the chat back to: the one that adopted the export, else its own."""
+        return await self._queue.export_owner(record.chat_key, record.export_id) or record.token
 
     async def _advance(self, work: Work, record: ExportRecord) -> None:
         if record.delivered:  # a crash came after the send: only the bookkeeping is left
@@ -290,7 +308,8 @@ class RenderJobs:
         work.phase = Phase.DELIVERED
         work.attempts = 0
         await self._save_work(work)
-        await self._scheduler.start_turn(record.chat_key, record.token, part=record.polls + 1)
+        owner = await self._owner(record)
+        await self._scheduler.start_turn(record.chat_key, owner, part=record.polls + 1)
 
     async def _save_work(self, work: Work) -> None:
         await self._queue.save(work.chat_key, work.message_id, work.to_json())

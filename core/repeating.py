@@ -31,3 +31,39 @@ async def repeating(every_s: float, action: Callable[[], Awaitable[None]]) -> As
         done.set()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+class ClaimLost(Exception):
+    """A claim renewed by `renewed` (a lock, a lease) was taken or expired while its block ran;
+    the block was stopped. Subclasses name the claim."""
+
+
+@asynccontextmanager
+async def renewed(
+    every_s: float, renew: Callable[[], Awaitable[bool]], lost: ClaimLost
+) -> AsyncIterator[asyncio.Event]:
+    """Renew a claim every `every_s` while the block runs.
+
+    `renew` answers False when the claim belongs to someone else now: the block is cancelled
+    and `lost` is raised in its place, rather than left to run beside the new holder. `renew`
+    raising (Redis away for a moment) is the caller's to log and answer True: the claim lives
+    until its own expiry and the next beat tries again. Yields an event set once the claim is
+    lost, for a `finally` that must not release what it no longer holds.
+    """
+    body = asyncio.current_task()
+    gone = asyncio.Event()
+
+    async def beat() -> None:
+        if gone.is_set() or await renew():
+            return
+        gone.set()
+        if body is not None:
+            body.cancel()
+
+    try:
+        async with repeating(every_s, beat):
+            yield gone
+    except asyncio.CancelledError:
+        if gone.is_set() and body is not None and body.uncancel() == 0:
+            raise lost from None
+        raise

@@ -73,6 +73,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "reply.cancelled": {"en": "🛑 Cancelled.", "zh": "🛑 已取消。"},
     "reply.nothing_to_cancel": {"en": "Nothing is running.", "zh": "当前没有进行中的任务。"},
+    "reply.cancel_not_yours": {
+        "en": "Only the person who asked for it or a group admin can cancel it.",
+        "zh": "只有发起的人或群管理员可以取消它。",
+    },
     "reply.language_set": {"en": "I'll answer in English.", "zh": "我会用中文回答。"},
     "reply.language_usage": {
         "en": "Say /lang en or /lang zh.",

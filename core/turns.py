@@ -5,6 +5,11 @@ conversation, and goes on until the inbox is empty, when the lease is released a
 message whose render is under way ends the turn without releasing the lease: the export job
 hands the chat back when the video is out. A long turn hands itself over to a fresh job so no
 job outlives saq's timeout.
+
+The lease is renewed on a timer for as long as a message runs, not as the agent's stream
+flows: a quiet stream, a slow first byte or a backend's retries can outlast the lease, and a
+lapsed lease lets the janitor start a second turn that cuts the first one's answer off. When a
+renewal finds the chat owned by another turn, the message stops (`LeaseLost`).
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from core.metrics import Metrics
 from core.notifier import Notifier
 from core.problems import Reporter
 from core.render_jobs import RenderJobs
+from core.repeating import ClaimLost, renewed
 from core.scheduler import Scheduler
+from core.store import REDIS_ERRORS
 from core.texts import backend_language, language_of, text
 from core.work import Phase, Work
 
@@ -34,7 +41,7 @@ log = logging.getLogger(__name__)
 SIDE_EFFECTS = frozenset({Intent.UPLOAD, Intent.EDIT, Intent.EXPORT})
 
 
-class LeaseLost(Exception):
+class LeaseLost(ClaimLost):
     """Another turn owns the chat now (this worker was presumed dead): stop quietly."""
 
 
@@ -44,6 +51,7 @@ class TurnConfig:
     budget_s: float = 600.0  # hand over to a fresh job after this long
     max_attempts: int = 3  # a message that keeps killing workers is skipped after this
     tick_s: float = 2.0
+    lease_s: float = 60.0  # the chat's lease, renewed every third of it while a message runs
 
 
 class _Context:
@@ -66,8 +74,14 @@ class _Context:
         self._last = now
         if await self._queue.is_cancelled(self._work.chat_key, self._work.message_id):
             raise WorkCancelled("cancelled by the user")
-        if not await self._queue.extend(self._work.chat_key, self._token):
-            raise LeaseLost(self._work.chat_key)
+
+    async def renew_lease(self) -> bool:
+        """False once another turn owns the chat; a Redis error keeps the lease till it ends."""
+        try:
+            return await self._queue.extend(self._work.chat_key, self._token)
+        except REDIS_ERRORS:
+            log.warning("lease renewal failed; trying again", extra={"chat": self._work.chat_key})
+            return True
 
 
 class Turns:
@@ -134,7 +148,9 @@ class Turns:
         if work.intent in SIDE_EFFECTS:
             await context.checkpoint()  # the attempt counts, should this worker die
         try:
-            finished = await self._conversation.run(work, context)
+            lost = LeaseLost(work.chat_key)
+            async with renewed(self._config.lease_s / 3, context.renew_lease, lost):
+                finished = await self._conversation.run(work, context)
             if finished:
                 await self._notifier.close(work)
             self._metrics.jobs.labels(work.intent.value, "done" if finished else "exporting").inc()
