@@ -58,7 +58,8 @@ POLL_STEPS_S = (2.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0)
 
 
 def new_render_id() -> str:
-    return f"render_{int(time.time() * 1000)}_{secrets.token_hex(3)}"
+    """A render id no one can guess: a backend may serve the file under it."""
+    return f"render_{int(time.time() * 1000)}_{secrets.token_hex(16)}"
 
 
 def poll_delay(polls: int, minimum: float, maximum: float) -> float:

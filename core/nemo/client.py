@@ -20,6 +20,7 @@ import httpx
 
 from core.errors import BackendUnavailable, StreamInterrupted
 from core.nemo import shapes
+from core.nemo.addresses import pin_public
 from core.nemo.models import (
     AgentEvent,
     AnonymousToken,
@@ -265,13 +266,21 @@ class NemoClient:
         await self._call("POST", f"/api/render/proxy/lambda/{render_id}/cancel", token)
 
     async def download(self, token: str, url: str, dest: Path, *, max_bytes: int) -> int:
-        """Stream `url` into `dest`; credentials go only to the backend's own origin."""
-        same_origin = _origin(url) == self._origin
-        headers = self._headers(token) if same_origin else {}
+        """Stream `url` into `dest`; credentials go only to the backend's own origin, and a URL
+        on another origin only to a public address."""
+        extensions: dict[str, Any] = {}
+        if _origin(url) == self._origin:
+            headers = self._headers(token)
+        else:  # a CDN: no credentials, and only a public address (core.nemo.addresses)
+            pinned = await pin_public(url)
+            url, headers = pinned.url, {"Host": pinned.host_header}
+            extensions["sni_hostname"] = pinned.server_name
         timeout = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
         written = 0
         try:
-            async with self._http.stream("GET", url, headers=headers, timeout=timeout) as response:
+            async with self._http.stream(
+                "GET", url, headers=headers, timeout=timeout, extensions=extensions
+            ) as response:
                 if response.status_code != 200:
                     await response.aread()
                     if response.status_code in GONE:  # an expired or moved file: try the fallback
