@@ -270,6 +270,11 @@ class Core:
         self.metrics.duplicates.labels(platform).inc()
         return False
 
+    async def forget_delivery(self, platform: str, delivery_id: str) -> None:
+        """Undo `first_delivery` for a delivery the adapter could not record, so the platform's
+        next delivery of it is taken instead of dropped as a copy."""
+        await self.redis.delete(self.keys.delivery(platform, delivery_id))
+
     async def restart_stranded_chats(self) -> int:
         """Start a turn for chats with messages but no lease (a lost enqueue); how many."""
         started = 0

@@ -1,7 +1,8 @@
 """What clipbridge counts, for Prometheus: one object, injected, on a registry of its own.
 
 Messages in, jobs by outcome, render latency, backend errors by code, deliveries, rate-limit
-refusals; queue depth is sampled from Redis when the metrics are read (`QueueDepth`).
+refusals, platform deliveries no update could be read from; queue depth is sampled from Redis
+when the metrics are read (`QueueDepth`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ class Metrics:
         self.duplicates = Counter(
             "clipbridge_duplicate_messages",
             "Redelivered messages ignored",
+            ["platform"],
+            registry=r,
+        )
+        self.unreadable_updates = Counter(
+            "clipbridge_unreadable_updates",
+            "Deliveries that could not be read as a platform update, dropped",
             ["platform"],
             registry=r,
         )

@@ -1,26 +1,42 @@
 """Telegram updates into the core: messages, album items, button presses.
 
-One handler per kind of update; each parses, asks the core, and acknowledges. Whether the bot
-was spoken to, and what a message says, is `bots.telegram.parse`; every rule about what to do is
-the core's.
+`take` is the one way in, for the webhook and long polling alike, and its answer is what
+Telegram is told: True once the update is recorded by the core (or needs nothing), False when
+recording failed for a reason that may pass (Redis refusing writes, the network), so Telegram
+delivers it again. The update's delivery mark is then withdrawn, so that delivery is handled
+rather than dropped as a copy. One handler per kind of update; each parses, asks the core, and
+acknowledges. Whether the bot was spoken to, and what a message says, is `bots.telegram.parse`;
+every rule about what to do is the core's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import replace
 from typing import Any
 
 from telegram import ForceReply, Message, ReplyParameters, Update
-from telegram.ext import ContextTypes, ExtBot
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot, filters
 
 from bots.ordering import PerKeyOrder
-from bots.telegram.parse import GROUP_TYPES, PLATFORM, BotIdentity, Limits, chat_of, inbound_from
+from bots.telegram.parse import (
+    GROUP_TYPES,
+    PLATFORM,
+    BotIdentity,
+    Limits,
+    chat_of,
+    inbound_from,
+    settings_key_of,
+    settings_scope_of,
+)
 from core.app import Core
 from core.intents import GUARDED, SETTINGS, Intent
 from core.messages import Inbound, Sender
+from core.store import REDIS_ERRORS
 from core.texts import language_of, text
 
 log = logging.getLogger(__name__)
@@ -31,32 +47,85 @@ ADMIN_CHECKED = GUARDED | SETTINGS
 ADMIN_STATUSES = ("creator", "administrator")
 
 
+def _may_pass(exc: Exception) -> bool:
+    """Whether a later delivery of the update could succeed: Redis or the network failing may
+    pass; a request Telegram refuses, or a bug, fails the same way every time."""
+    if isinstance(exc, REDIS_ERRORS):
+        return True
+    return isinstance(exc, NetworkError | RetryAfter) and not isinstance(exc, BadRequest)
+
+
 class TelegramIngress:
+    """Telegram updates into the core: `take` one update, and say whether it is safe."""
+
     def __init__(self, core: Core, bot: ExtBot[Any], limits: Limits) -> None:
         self._core = core
         self._bot = bot
         self._limits = limits
         self._albums: set[asyncio.Task[None]] = set()
-        self._order = PerKeyOrder()  # PTB runs updates concurrently; one chat's stay in order
+        self._order = PerKeyOrder()  # updates run concurrently; one chat's stay in order
+        # Deliveries whose mark could not be withdrawn (Redis away): taken on their next
+        # delivery to this process all the same.
+        self._unreleased: set[str] = set()
 
     @property
     def _me(self) -> BotIdentity:
         return BotIdentity(self._bot.id, self._bot.username)
 
-    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def take(self, update: Update) -> bool:
+        """True when `update` is recorded or needs nothing (a copy, a message not for the bot,
+        one no retry can fix, which is logged); False when Telegram must deliver it again."""
         chat = update.effective_chat
+        delivery = str(update.update_id)
         async with self._order.turn(chat.id if chat else None):
-            if await self._first_delivery(update):
-                await self._on_message(update)
+            try:
+                if await self._first_delivery(delivery):
+                    await self._dispatch(update)
+            except asyncio.CancelledError:
+                await self._release(delivery)
+                raise
+            except Exception as exc:
+                if not _may_pass(exc):
+                    log.exception("update failed", extra={"update_id": update.update_id})
+                    return True
+                log.warning(
+                    "update not recorded: Telegram will deliver it again",
+                    extra={"update_id": update.update_id, "error": type(exc).__name__},
+                )
+                await self._release(delivery)
+                return False
+        return True
 
-    async def _on_message(self, update: Update) -> None:
+    async def _first_delivery(self, delivery: str) -> bool:
+        """False for a copy of an update already taken: a webhook redelivery, or one update
+        POSTed twice. The core drops duplicate messages too, but only after the "Got it" or the
+        button answer went out, so each copy would answer again."""
+        if delivery in self._unreleased:
+            self._unreleased.discard(delivery)
+            return True
+        if await self._core.first_delivery(PLATFORM, delivery):
+            return True
+        log.debug("duplicate update dropped", extra={"update_id": delivery})
+        return False
+
+    async def _release(self, delivery: str) -> None:
+        """Withdraw the delivery's mark, so Telegram's next delivery of it is handled."""
+        try:
+            await self._core.forget_delivery(PLATFORM, delivery)
+        except REDIS_ERRORS:
+            self._unreleased.add(delivery)
+
+    async def _dispatch(self, update: Update) -> None:
+        if update.callback_query is not None:
+            await self._on_button(update)
+        elif update.message is not None and not filters.StatusUpdate.ALL.check_update(update):
+            await self._on_message(update.message, update)
+
+    async def _on_message(self, message: Message, update: Update) -> None:
         inbound = inbound_from(update, self._me, self._limits)
-        message = update.effective_message
-        if inbound is None and message is not None and _group_photo(message):
-            chat_key = chat_of(message).key
-            if await self._core.chat_settings.plain_photos(chat_key):
-                inbound = inbound_from(update, self._me, self._limits, plain_photos=True)
-        if inbound is None or message is None:
+        if inbound is None and await self._plain_photo_wanted(message):
+            inbound = inbound_from(update, self._me, self._limits, plain_photos=True)
+        if inbound is None:
             return
         if message.media_group_id and inbound.attachments:
             # Collecting waits for the album's last item: do it off the handler, so a slow
@@ -67,6 +136,13 @@ class TelegramIngress:
             return
         await self._submit(inbound, message)
 
+    async def _plain_photo_wanted(self, message: Message) -> bool:
+        """A photo sent to a group without a mention, in a group that asked for those."""
+        media = bool(message.photo or message.document or message.video)
+        if not media or message.chat.type not in GROUP_TYPES:
+            return False
+        return await self._core.chat_settings.plain_photos(settings_key_of(chat_of(message)))
+
     async def _album(self, item: Inbound, message: Message) -> None:
         group = f"{item.chat.key}:{message.media_group_id}"
         try:
@@ -75,21 +151,6 @@ class TelegramIngress:
                 await self._submit(collected, message)
         except Exception:
             log.exception("album collection failed", extra={"chat": item.chat.key})
-
-    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = update.effective_chat
-        async with self._order.turn(chat.id if chat else None):
-            if await self._first_delivery(update):
-                await self._on_button(update)
-
-    async def _first_delivery(self, update: Update) -> bool:
-        """False for a copy of an update already taken: a webhook redelivery, or one update
-        POSTed twice. The core drops duplicate messages too, but only after the "Got it" or the
-        button answer went out, so each copy would answer again."""
-        if await self._core.first_delivery(PLATFORM, str(update.update_id)):
-            return True
-        log.debug("duplicate update dropped", extra={"update_id": update.update_id})
-        return False
 
     async def _on_button(self, update: Update) -> None:
         query = update.callback_query
@@ -102,11 +163,12 @@ class TelegramIngress:
             await query.answer()
             return
         is_group = message.chat.type in GROUP_TYPES
-        if is_group and str(query.from_user.id) != requester:
+        presser = str(query.from_user.id)
+        if is_group and not await self._may_press(presser, requester, message.chat_id):
             await query.answer(text("button.not_yours", language), show_alert=True)
             return
-        await query.answer()
         if action == "refine":
+            await query.answer()
             await self._bot.send_message(
                 message.chat_id,
                 text("reply.refine_prompt", language),
@@ -114,41 +176,62 @@ class TelegramIngress:
                 message_thread_id=message.message_thread_id if message.is_topic_message else None,
             )
             return
+        chat = chat_of(message)
         inbound = Inbound(
             message_id=f"button-{query.id}",
-            chat=chat_of(message),
-            sender=Sender(str(query.from_user.id), query.from_user.full_name),
+            chat=chat,
+            sender=Sender(presser, query.from_user.full_name),
             command=action,
             language=query.from_user.language_code,
             is_group=is_group,
             reply_ref=json.dumps({"reply_to": message.message_id}),
             upload_limit_bytes=self._limits.upload_bytes,
+            settings_scope=settings_scope_of(chat),
         )
         await self._submit(inbound, message)
+        # Answered once recorded: a press that could not be recorded comes again, unanswered.
+        with contextlib.suppress(TelegramError):  # the spinner stops by itself in time
+            await query.answer()
+
+    async def _may_press(self, presser: str, requester: str, chat_id: int) -> bool:
+        """A group's buttons are their requester's; those an anonymous admin asked for (the
+        group itself is the requester) are every admin's."""
+        if presser == requester:
+            return True
+        return requester == str(chat_id) and await self._is_admin(chat_id, presser)
 
     async def _submit(self, inbound: Inbound, message: Message) -> None:
         intent = self._core.classify(inbound)
-        if inbound.is_group and intent in ADMIN_CHECKED:
+        if inbound.is_group and intent in ADMIN_CHECKED and not inbound.sender.is_admin:
             admin = await self._is_admin(message.chat_id, inbound.sender.id)
             inbound = replace(inbound, sender=replace(inbound.sender, is_admin=admin))
-        if intent in ACKNOWLEDGED:
-            ack = await self._bot.send_message(
-                message.chat_id,
-                text("stage.received", language_of(inbound.language)),
-                message_thread_id=int(inbound.chat.thread_id) if inbound.chat.thread_id else None,
-                reply_parameters=ReplyParameters(
-                    message.message_id, allow_sending_without_reply=True
-                ),
-            )
-            inbound = replace(inbound, progress_ref=str(ack.message_id))
-        await self._core.submit(inbound)
+        ack = await self._acknowledge(inbound, message) if intent in ACKNOWLEDGED else None
+        if ack is not None:
+            inbound = replace(inbound, progress_ref=str(ack))
+        try:
+            submitted = await self._core.submit(inbound)
+        except BaseException:
+            await self._withdraw(message.chat_id, ack)  # the next delivery says "Got it" again
+            raise
+        if submitted.refused or submitted.duplicate:
+            # Nothing will edit the "Got it"; the core said why, if it is to be said.
+            await self._withdraw(message.chat_id, ack)
+
+    async def _acknowledge(self, inbound: Inbound, message: Message) -> int:
+        ack = await self._bot.send_message(
+            message.chat_id,
+            text("stage.received", language_of(inbound.language)),
+            message_thread_id=int(inbound.chat.thread_id) if inbound.chat.thread_id else None,
+            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+        )
+        return ack.message_id
+
+    async def _withdraw(self, chat_id: int, ack: int | None) -> None:
+        if ack is None:
+            return
+        with contextlib.suppress(TelegramError):  # a stale "Got it" is untidy, not wrong
+            await self._bot.delete_message(chat_id, ack)
 
     async def _is_admin(self, chat_id: int, user_id: str) -> bool:
         member = await self._bot.get_chat_member(chat_id, int(user_id))
         return member.status in ADMIN_STATUSES
-
-
-def _group_photo(message: Message) -> bool:
-    return message.chat.type in GROUP_TYPES and bool(
-        message.photo or message.document or message.video
-    )

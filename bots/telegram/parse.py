@@ -3,6 +3,11 @@
 In a group the bot answers only to ``/command@thisbot``, a mention of it, a reply to one of its
 messages, or a photo whose caption mentions it; everything else is ignored. PTB's CommandHandler
 ignores captions, so commands are read here from the text or the caption alike.
+
+Two Telegram quirks decide who speaks and what counts as a reply. A group's anonymous admin
+posts as GroupAnonymousBot (a bot) with the group itself as `sender_chat`: that is an admin, not
+a bot. In a forum topic the bot created, every message carries the topic's creation message as
+`reply_to_message`, authored by the bot: that is not a reply to the bot.
 """
 
 from __future__ import annotations
@@ -65,6 +70,33 @@ def _mentions(message: Message, bot: BotIdentity) -> bool:
     return False
 
 
+def _sender(message: Message) -> Sender | None:
+    """Who wrote: a person, or the group's anonymous admin; None for bots and for channels
+    posting in the group (neither is someone addressing the bot)."""
+    if message.sender_chat is not None:
+        if message.sender_chat.id != message.chat.id:
+            return None  # a channel speaking in the group
+        # Telegram hides which admin wrote; their custom title, if any, is all it tells.
+        name = message.author_signature or message.sender_chat.title or ""
+        return Sender(str(message.chat.id), name, is_admin=True)
+    user = message.from_user
+    if user is None or user.is_bot:
+        return None
+    return Sender(str(user.id), user.full_name)
+
+
+def _replied_to_bot(message: Message, bot: BotIdentity) -> bool:
+    """A reply to one of the bot's own messages; a topic's creation message, which Telegram
+    puts under every message of the topic, is not one."""
+    quoted = message.reply_to_message
+    return bool(
+        quoted
+        and quoted.from_user
+        and quoted.from_user.id == bot.id
+        and quoted.forum_topic_created is None
+    )
+
+
 def _attachments(message: Message) -> tuple[Attachment, ...]:
     if message.photo:
         largest = message.photo[-1]
@@ -86,40 +118,48 @@ def chat_of(message: Message) -> ChatRef:
     return ChatRef(PLATFORM, str(message.chat_id), str(thread) if thread else None)
 
 
+def settings_scope_of(chat: ChatRef) -> str | None:
+    """Where a chat's settings and fair-use quotas live: a forum's topics share their group's
+    (an admin's `/access` binds every topic), while each topic keeps its own conversation.
+    None outside topics: the chat is its own scope."""
+    return f"{chat.platform}:{chat.chat_id}" if chat.thread_id else None
+
+
+def settings_key_of(chat: ChatRef) -> str:
+    return settings_scope_of(chat) or chat.key
+
+
 def inbound_from(
     update: Update, bot: BotIdentity, limits: Limits, *, plain_photos: bool = False
 ) -> Inbound | None:
     """The core's message for `update`, or None when the bot was not spoken to (in a group
     that turned `plain_photos` on, a photo alone is speaking to it too)."""
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None or user.is_bot:
+    sender = _sender(message) if message is not None else None
+    if message is None or sender is None:
         return None
     text, entities = _body(message)
     command, explicit, rest = _command(text, entities, bot)
     is_group = message.chat.type in GROUP_TYPES
-    replied_to_bot = bool(
-        message.reply_to_message
-        and message.reply_to_message.from_user
-        and message.reply_to_message.from_user.id == bot.id
-    )
     attachments = _attachments(message)
-    addressed = explicit or _mentions(message, bot) or replied_to_bot
+    addressed = explicit or _mentions(message, bot) or _replied_to_bot(message, bot)
     if is_group and not addressed and not (plain_photos and attachments and not command):
         return None
     if not (rest.strip() or command or attachments):
         return None
     mention = re.compile(rf"@{re.escape(bot.username)}\b", re.IGNORECASE)
     cleaned = " ".join(mention.sub("", rest).split())
+    chat = chat_of(message)
     return Inbound(
         message_id=str(update.update_id),
-        chat=chat_of(message),
-        sender=Sender(str(user.id), user.full_name),
+        chat=chat,
+        sender=sender,
         text=cleaned,
         attachments=attachments,
         command=command,
-        language=user.language_code,
+        language=message.from_user.language_code if message.from_user else None,
         is_group=is_group,
         reply_ref=json.dumps({"reply_to": message.message_id}),
         upload_limit_bytes=limits.upload_bytes,
+        settings_scope=settings_scope_of(chat),
     )

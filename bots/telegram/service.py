@@ -1,41 +1,31 @@
 """Running the Telegram side: the bot client, long polling or a webhook, and the ports.
 
 `telegram_ports` is all a worker needs (it only sends); `TelegramService` is the ingress: it
-receives updates by long polling, or, when `TELEGRAM_WEBHOOK_URL` is set, on its own small HTTP
-server that checks Telegram's secret-token header and answers 200 at once (the update is then
-handled from PTB's queue; a redelivery is dropped on its update id before anything answers it).
+receives updates by long polling (`bots.telegram.polling`), or, when `TELEGRAM_WEBHOOK_URL` is
+set, on its own small HTTP server (`bots.telegram.webhook`). Either way Telegram is told an
+update arrived only once the core has recorded it, so a failure to record (Redis refusing
+writes) has Telegram deliver it again instead of losing it.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-from telegram import BotCommand, Update
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    ExtBot,
-    MessageHandler,
-    filters,
-)
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bots.edit_throttle import EditThrottle
 from bots.http_server import Served, serve
 from bots.telegram.ingress import TelegramIngress
 from bots.telegram.parse import Limits
+from bots.telegram.polling import Poller
 from bots.telegram.sink import TelegramSink
 from bots.telegram.source import TelegramSource
+from bots.telegram.webhook import webhook_app
 from core.app import Core
 from core.fit import ffmpeg_path
 from core.ports import PlatformPorts
@@ -43,7 +33,6 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 UPDATES = ["message", "callback_query"]
 COMMANDS = [
     ("help", "What I do, with an example"),
@@ -95,26 +84,6 @@ def telegram_ports(
     return PlatformPorts(TelegramSource(bot, http, local_mode=settings.telegram_local_mode), sink)
 
 
-def webhook_app(
-    application: Application[Any, Any, Any, Any, Any, Any], secret: str, path: str
-) -> Starlette:
-    async def receive(request: Request) -> Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
-            return Response(status_code=403)
-        try:
-            update = Update.de_json(await request.json(), application.bot)
-        except ValueError:
-            return Response(status_code=400)
-        await application.update_queue.put(update)
-        return Response(status_code=200)
-
-    async def healthz(request: Request) -> Response:
-        return Response("ok")
-
-    return Starlette(routes=[Route(path, receive, methods=["POST"]), Route("/healthz", healthz)])
-
-
 class TelegramService:
     """The Telegram ingress: receives updates and hands them to the core."""
 
@@ -122,29 +91,22 @@ class TelegramService:
 
     def __init__(self, settings: Settings, core: Core, bot: ExtBot[Any]) -> None:
         self._settings = settings
+        self._core = core
+        self._bot = bot
         self._webhook = bool(settings.telegram_webhook_url)
-        builder = ApplicationBuilder().bot(bot).concurrent_updates(16)
-        if self._webhook:
-            builder = builder.updater(None)
-        self.application = builder.build()
-        ingress = TelegramIngress(core, bot, limits_for(settings))
-        self.application.add_handler(
-            MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, ingress.on_message)
-        )
-        self.application.add_handler(CallbackQueryHandler(ingress.on_button))
+        self._ingress = TelegramIngress(core, bot, limits_for(settings))
+        self._poller: Poller | None = None
         self._served: Served | None = None
 
     async def start(self) -> None:
-        app = self.application
-        await app.initialize()
-        await app.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+        bot = self._bot
+        await bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
         if self._webhook:
             await self._start_webhook()
         else:
-            await app.bot.delete_webhook()
-            assert app.updater is not None
-            await app.updater.start_polling(allowed_updates=UPDATES)
-        await app.start()
+            await bot.delete_webhook()
+            self._poller = Poller(bot, self._ingress.take, allowed_updates=UPDATES)
+            self._poller.start()
         log.info(
             "telegram ingress started", extra={"mode": "webhook" if self._webhook else "polling"}
         )
@@ -155,31 +117,25 @@ class TelegramService:
         if secret is None:
             raise ValueError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
         path = urlsplit(settings.telegram_webhook_url).path or "/"
-        app = webhook_app(self.application, secret.get_secret_value(), path)
+        app = webhook_app(
+            self._ingress.take, self._bot, self._core.metrics, secret.get_secret_value(), path
+        )
         self._served = await serve(
             app, settings.telegram_webhook_listen, settings.telegram_webhook_port
         )
-        await self.application.bot.set_webhook(
+        await self._bot.set_webhook(
             settings.telegram_webhook_url,
             secret_token=secret.get_secret_value(),
             allowed_updates=UPDATES,
         )
 
     def healthy(self) -> bool:
-        app = self.application
-        receiving = (
-            self._served is not None and not self._served.task.done()
-            if self._webhook
-            else app.updater is not None and app.updater.running
-        )
-        return app.running and receiving
+        if self._webhook:
+            return self._served is not None and not self._served.task.done()
+        return self._poller is not None and self._poller.running
 
     async def stop(self) -> None:
-        app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+        if self._poller is not None:
+            await self._poller.stop()
         if self._served is not None:
             await self._served.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()

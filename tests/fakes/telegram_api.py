@@ -11,7 +11,8 @@ with the builders (`send_text`, `send_photo`, `press_button`...), read what the 
 `calls` and `sent`, wait with `wait_for`, and arm errors with `flood` and `fail`. The pieces:
 telegram_wire (bodies, envelopes), telegram_state (memory, controls), telegram_updates
 (builders), telegram_messages / telegram_uploads / telegram_polling / telegram_methods (the
-Bot API methods), telegram_markup (parse modes), telegram_media (photo sizes).
+Bot API methods), telegram_markup (parse modes), telegram_media (photo sizes). `before_next` runs
+a test's action when the bot makes a given call (to fail Redis at an exact point, say).
 """
 
 from __future__ import annotations
@@ -133,6 +134,9 @@ class FakeTelegram(TelegramUpdates):
             fault = self.take_fault(name)
             if fault is not None:
                 raise fault
+            hook = self.take_hook(name)
+            if hook is not None:
+                await hook()
             if body.too_large:
                 raise ApiError(413, "Request Entity Too Large")
             result = await handler(ApiRequest(call, body.files))

@@ -1,4 +1,4 @@
-"""The bot's text messages: sendMessage, edits, deletion and chat actions.
+"""The bot's text messages: sendMessage, edits, deletion, chat actions and forum topics.
 
 `deliver` is shared with the media methods: it applies what every send takes (reply
 parameters, forum thread, inline keyboard) and stores the message the bot gets back.
@@ -110,7 +110,8 @@ def caption_body(request: ApiRequest) -> JSON:
 
 
 class MessageMethods(MethodGroup):
-    """sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage, sendChatAction."""
+    """sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage, sendChatAction,
+    createForumTopic."""
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -119,6 +120,7 @@ class MessageMethods(MethodGroup):
             "editMessageReplyMarkup": self.edit_message_reply_markup,
             "deleteMessage": self.delete_message,
             "sendChatAction": self.send_chat_action,
+            "createForumTopic": self.create_forum_topic,
         }
 
     async def send_message(self, request: ApiRequest) -> JSON:
@@ -153,6 +155,14 @@ class MessageMethods(MethodGroup):
         if request.text("action") not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
         return True
+
+    async def create_forum_topic(self, request: ApiRequest) -> JSON:
+        chat = self.chat(request)
+        name = request.text("name") or ""
+        if not 1 <= len(name) <= 128:
+            raise bad_request("TOPIC_TITLE_EMPTY")
+        thread = self.state.open_topic(chat, name)
+        return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
 
     def _check_editable(self, message: JSON) -> None:
         if message["from"]["id"] != self.state.bot_user["id"]:

@@ -15,6 +15,7 @@ JSON = dict[str, Any]
 
 BOT_ID = 123456789
 BOT_USERNAME = "clip_test_bot"
+GROUP_ANONYMOUS_BOT_ID = 1087968824  # the sender Telegram shows for a group's anonymous admin
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 # A command anywhere a word starts, with an optional @botname; mentions of any username.
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
@@ -45,6 +46,16 @@ def user(
         made["username"] = username
     made["language_code"] = language_code
     return made
+
+
+def group_anonymous_bot() -> JSON:
+    """The `from` of a message an anonymous admin wrote; `sender_chat` is the group."""
+    return {
+        "id": GROUP_ANONYMOUS_BOT_ID,
+        "is_bot": True,
+        "first_name": "Group",
+        "username": "GroupAnonymousBot",
+    }
 
 
 def private_chat(of: JSON) -> JSON:

@@ -85,6 +85,9 @@ class PollingMethods(MethodGroup):
                 now = time.monotonic()
                 for update in batch:
                     state.delivered_at.setdefault(update["update_id"], now)
+                    state.deliveries[update["update_id"]] = (
+                        state.deliveries.get(update["update_id"], 0) + 1
+                    )
                 return batch
             try:
                 async with asyncio.timeout(remaining):

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Self
 
 from tests.fakes.telegram_objects import JSON, bot_user, make_token, new_file_ids
-from tests.fakes.telegram_wire import ApiError, Call
+from tests.fakes.telegram_wire import ApiError, Call, bad_request
 
 DEFAULT_UPLOAD_LIMIT = 50 * 1024 * 1024
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
@@ -69,6 +69,7 @@ class TelegramState:
         self.files_by_path: dict[str, StoredFile] = {}
         self.updates: list[JSON] = []  # not yet confirmed by a getUpdates offset
         self.delivered_at: dict[int, float] = {}  # update id -> when getUpdates first handed it
+        self.deliveries: dict[int, int] = {}  # update id -> how many answers carried it
         self.allowed_updates: list[str] = []
         self.webhook: Webhook | None = None
         self.commands: dict[tuple[str, str], list[JSON]] = {}
@@ -79,6 +80,7 @@ class TelegramState:
         self._last_message_id: dict[int, int] = {}
         self._last_update_id = 700_000_000
         self._faults: dict[str, list[ApiError]] = {}
+        self._hooks: dict[str, list[Callable[[], Awaitable[None]]]] = {}
         self._changed = asyncio.Event()
 
     # -- waiting ---------------------------------------------------------------------------
@@ -119,6 +121,15 @@ class TelegramState:
 
     def take_fault(self, method: str) -> ApiError | None:
         armed = self._faults.get(method.lower())
+        return armed.pop(0) if armed else None
+
+    def before_next(self, method: str, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` when the next call of `method` arrives, before it is answered (to
+        change the world around the bot at an exact point of its work)."""
+        self._hooks.setdefault(method.lower(), []).append(action)
+
+    def take_hook(self, method: str) -> Callable[[], Awaitable[None]] | None:
+        armed = self._hooks.get(method.lower())
         return armed.pop(0) if armed else None
 
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
@@ -179,6 +190,24 @@ class TelegramState:
         if message is not None and message in self.sent.get(chat_id, []):
             self.sent[chat_id].remove(message)
         self.notify()
+
+    def open_topic(self, chat: JSON, name: str, *, by: JSON | None = None) -> int:
+        """A topic in the forum `chat`, opened by `by` (the bot unless given); its thread id,
+        which is the id of the service message that opened it."""
+        if not chat.get("is_forum"):
+            raise bad_request("the chat is not a forum")
+        creator = by or self.bot_user
+        created = {"name": name, "icon_color": 7322096}
+        message = self.new_message(chat, creator, {"forum_topic_created": created})
+        message.update({"message_thread_id": message["message_id"], "is_topic_message": True})
+        return int(message["message_id"])
+
+    def topic_root(self, chat_id: int, thread_id: int) -> JSON | None:
+        """The message that opened a topic, as Telegram quotes it under the topic's messages."""
+        root = self.find_message(chat_id, thread_id)
+        if root is None or "forum_topic_created" not in root:
+            return None
+        return self.quoted(chat_id, thread_id)
 
     def quoted(self, chat_id: int, message_id: int) -> JSON | None:
         """A message as it appears in reply_to_message (without its own reply)."""

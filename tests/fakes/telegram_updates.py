@@ -2,7 +2,8 @@
 
 Each builder stores the person's message in its chat (so the bot can reply to it, and
 message ids keep counting up per chat), numbers the update, and queues it for getUpdates
-unless `build_only=True` or a webhook is set (then hand it to `post_webhook`).
+unless `build_only=True` or a webhook is set (then hand it to `post_webhook`). A message in a
+topic quotes the topic's opening message as `reply_to_message`, as Telegram does.
 """
 
 from __future__ import annotations
@@ -27,13 +28,18 @@ class TelegramUpdates(TelegramState):
         entities: list[JSON] | None = None,
         reply_to: int | JSON | None = None,
         thread_id: int | None = None,
+        sender_chat: JSON | None = None,
         build_only: bool = False,
     ) -> JSON:
-        """A text message; commands and @mentions get their entities unless `entities` given."""
+        """A text message; commands and @mentions get their entities unless `entities` given.
+        With `sender_chat`, `user` speaks on that chat's behalf: pass the group itself and
+        `group_anonymous_bot()` for a group's anonymous admin."""
         body: JSON = {"text": text}
         found = auto_entities(text) if entities is None else entities
         if found:
             body["entities"] = found
+        if sender_chat is not None:
+            body["sender_chat"] = sender_chat
         return self._message_update(chat, user, body, reply_to, thread_id, build_only)
 
     def send_photo(
@@ -144,6 +150,10 @@ class TelegramUpdates(TelegramState):
         self.remember_user(user)
         if thread_id is not None:
             body.update({"message_thread_id": thread_id, "is_topic_message": True})
+            # Telegram quotes the topic's opening message under each message of the topic.
+            root = self.topic_root(chat["id"], thread_id) if reply_to is None else None
+            if root is not None:
+                body["reply_to_message"] = root
         if reply_to is not None:
             reply_id = reply_to if isinstance(reply_to, int) else reply_to["message_id"]
             quoted = self.quoted(chat["id"], reply_id)

@@ -32,6 +32,7 @@ TEXT_FIELDS = frozenset(
         "parse_mode",
         "language_code",
         "title",
+        "name",
         "description",
         "ip_address",
         "business_connection_id",

@@ -151,3 +151,80 @@ def test_documents_and_videos_are_attachments() -> None:
     parsed = inbound_from(update(PRIVATE, video=video), BOT, LIMITS)
     assert parsed is not None
     assert parsed.attachments[0].mime == "video/mp4"
+
+
+ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group"}
+
+
+def test_an_anonymous_admin_mentioning_the_bot_is_an_admin_addressing_it() -> None:
+    text = "@clip_test_bot status"
+    parsed = inbound_from(
+        update(
+            GROUP,
+            text=text,
+            entities=[entity("mention", text, "@clip_test_bot")],
+            sender_chat=GROUP,
+            author_signature="Owner",
+            **{"from": ANONYMOUS_ADMIN},
+        ),
+        BOT,
+        LIMITS,
+    )
+    assert parsed is not None
+    assert parsed.sender.is_admin
+    assert (parsed.sender.id, parsed.sender.name) == ("-100123", "Owner")
+    assert parsed.text == "status"
+
+
+def test_a_channel_speaking_in_a_group_is_not_someone_addressing_the_bot() -> None:
+    channel = {"id": -100999, "type": "channel", "title": "News"}
+    text = "@clip_test_bot status"
+    parsed = inbound_from(
+        update(
+            GROUP,
+            text=text,
+            entities=[entity("mention", text, "@clip_test_bot")],
+            sender_chat=channel,
+            **{"from": {"id": 136817688, "is_bot": True, "first_name": "Channel"}},
+        ),
+        BOT,
+        LIMITS,
+    )
+    assert parsed is None
+
+
+FORUM = {"id": -100123, "type": "supergroup", "title": "Makers", "is_forum": True}
+TOPIC_OPENED_BY_BOT = {
+    "message_id": 77,
+    "date": 1_700_000_000,
+    "chat": FORUM,
+    "from": {"id": 999, "is_bot": True, "first_name": "Clip"},
+    "message_thread_id": 77,
+    "is_topic_message": True,
+    "forum_topic_created": {"name": "Renders", "icon_color": 7322096},
+}
+
+
+def test_the_opening_message_of_a_topic_the_bot_opened_is_not_a_reply_to_the_bot() -> None:
+    in_topic = {"message_thread_id": 77, "is_topic_message": True}
+    chatter = update(FORUM, text="nice sunset", reply_to_message=TOPIC_OPENED_BY_BOT, **in_topic)
+    assert inbound_from(chatter, BOT, LIMITS) is None
+    bot_answer = {**TOPIC_OPENED_BY_BOT, "message_id": 80, "text": "done"}
+    del bot_answer["forum_topic_created"]
+    reply = update(FORUM, text="add a title", reply_to_message=bot_answer, **in_topic)
+    assert inbound_from(reply, BOT, LIMITS) is not None
+
+
+def test_topics_share_their_groups_settings_and_keep_their_own_conversation() -> None:
+    text = "@clip_test_bot status"
+    mention = [entity("mention", text, "@clip_test_bot")]
+    in_topic = update(
+        FORUM, text=text, entities=mention, message_thread_id=77, is_topic_message=True
+    )
+    parsed = inbound_from(in_topic, BOT, LIMITS)
+    assert parsed is not None
+    assert parsed.chat.key == "telegram:-100123:77"
+    assert parsed.settings_key == "telegram:-100123"
+    outside = inbound_from(update(FORUM, text=text, entities=mention), BOT, LIMITS)
+    assert outside is not None
+    assert outside.settings_key == outside.chat.key == "telegram:-100123"

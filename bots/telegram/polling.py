@@ -1,0 +1,135 @@
+"""Long polling that moves Telegram's offset past an update only once it is recorded.
+
+getUpdates confirms every update below the offset it is given. PTB's Updater advances the
+offset on its next call whatever became of the batch, so an update the core failed to record
+(Redis refusing writes) was confirmed all the same, and lost. Here each batch goes to the
+ingress first (its updates concurrently: one chat's still keep their order there), and the next
+getUpdates starts at the first update that was not recorded, after a pause that grows while the
+failures last. Telegram then hands that update out again, and those after it, which the ingress
+drops as copies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram import Bot, Update
+from telegram.error import TelegramError
+
+log = logging.getLogger(__name__)
+
+Take = Callable[[Update], Awaitable[bool]]
+
+
+def next_offset(updates: Sequence[Update], taken: Sequence[bool]) -> tuple[int, bool]:
+    """The offset for the next getUpdates after handling `updates` (ordered by id), and whether
+    all of them were taken."""
+    for update, ok in zip(updates, taken, strict=True):
+        if not ok:
+            return update.update_id, False
+    return updates[-1].update_id + 1, True
+
+
+class Poller:
+    """getUpdates in a loop, each batch handed to `take` before it is confirmed."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        take: Take,
+        *,
+        allowed_updates: Sequence[str],
+        timeout_s: int = 30,
+        first_retry_s: float = 0.5,
+        last_retry_s: float = 30.0,
+    ) -> None:
+        self._bot = bot
+        self._take = take
+        self._allowed = list(allowed_updates)
+        self._timeout = dtm.timedelta(seconds=timeout_s)
+        self._first_retry_s = first_retry_s
+        self._last_retry_s = last_retry_s
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._fetching: asyncio.Task[tuple[Update, ...]] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def stop(self) -> None:
+        """End the long poll at once; a batch being handed over is finished first, so no
+        update is left half taken."""
+        self._stopping.set()
+        if self._fetching is not None:
+            self._fetching.cancel()
+        if self._task is not None:
+            await self._task
+
+    async def _run(self) -> None:
+        offset: int | None = None
+        confirmed = True  # Telegram has been told `offset`
+        retry_s = self._first_retry_s
+        while not self._stopping.is_set():
+            try:
+                updates = await self._fetch(offset)
+            # Telegram or the network failing, or (rarely) an answer PTB cannot parse: try
+            # again later, as PTB's own Updater does.
+            except Exception as exc:
+                log.warning("getUpdates failed", extra={"error": type(exc).__name__})
+                await self._pause(retry_s)
+                retry_s = min(retry_s * 2, self._last_retry_s)
+                continue
+            if updates is None:
+                break
+            confirmed = True
+            if not updates:
+                continue
+            taken = await asyncio.gather(*(self._take(update) for update in updates))
+            offset, all_taken = next_offset(updates, taken)
+            confirmed = False
+            if all_taken:
+                retry_s = self._first_retry_s
+            else:
+                await self._pause(retry_s)
+                retry_s = min(retry_s * 2, self._last_retry_s)
+        if not confirmed and offset is not None:
+            await self._confirm(offset)
+
+    async def _fetch(self, offset: int | None) -> tuple[Update, ...] | None:
+        """The next batch; None when `stop` ended the wait."""
+        self._fetching = asyncio.create_task(
+            self._bot.get_updates(
+                offset=offset, timeout=self._timeout, allowed_updates=self._allowed
+            )
+        )
+        try:
+            return await self._fetching
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self._stopping.is_set() and current is not None and not current.cancelling():
+                return None
+            raise
+        finally:
+            self._fetching = None
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait before trying again; `stop` ends the wait."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+
+    async def _confirm(self, offset: int) -> None:
+        """Tell Telegram what the last batch took, so a restart does not fetch it again (the
+        copies would be dropped, but only after a round trip to Redis each)."""
+        try:
+            await self._bot.get_updates(offset=offset, limit=1, timeout=0)
+        except TelegramError as exc:
+            log.info("final offset not confirmed", extra={"error": type(exc).__name__})
