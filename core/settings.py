@@ -107,7 +107,10 @@ class Settings(BaseSettings):
 
     # Operations.
     health_port: int = 9102  # /healthz and /metrics for long-running roles; 0: off
-    health_listen: str = "0.0.0.0"  # noqa: S104 - probes come from outside the container
+    # Loopback unless told: /healthz and /metrics need not face the network. Kubernetes probes
+    # and scrapes reach the pod's IP, so its ConfigMap sets 0.0.0.0; health checks inside the
+    # container (compose, the image's HEALTHCHECK) or on the host (systemd) need nothing.
+    health_listen: str = "127.0.0.1"
 
     # Logging.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

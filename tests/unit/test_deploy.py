@@ -207,6 +207,23 @@ def test_probes_ask_healthz_on_the_health_port() -> None:
             assert ports.get(get["port"], get["port"]) == expected, container["name"]
 
 
+def container_env(container: dict[str, Any]) -> dict[str, str]:
+    """What a clipbridge container's process sees: the ConfigMap it reads, then its own env."""
+    env = dict(config_data()) if any("configMapRef" in s for s in container["envFrom"]) else {}
+    return env | {item["name"]: item["value"] for item in container.get("env", [])}
+
+
+def test_the_health_server_faces_only_what_each_deployment_needs() -> None:
+    assert Settings.model_fields["health_listen"].default == "127.0.0.1"
+    # The kubelet's probes and Prometheus reach the pod's IP, not its loopback.
+    every_address = "0.0.0.0"  # noqa: S104 - what the pods must listen on
+    for _, container in app_containers():
+        if container["args"][0] != "engine":
+            assert container_env(container)["HEALTH_LISTEN"] == every_address, container["name"]
+    # The image's check (compose runs the same) asks from inside the container: loopback will do.
+    assert "http://127.0.0.1:{port}/healthz" in healthcheck_code()
+
+
 def test_kubernetes_references_resolve() -> None:
     (kustomization,) = of_kind("Kustomization")
     listed = set(kustomization["resources"])

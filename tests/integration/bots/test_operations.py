@@ -36,7 +36,17 @@ async def get_when_up(url: str, within_s: float = 60) -> httpx.Response:
                 await asyncio.sleep(0.2)
 
 
-async def test_a_worker_reports_health_and_metrics_and_stops_on_sigterm(
+async def connects(host: str, port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection(host, port)
+    except ConnectionRefusedError:
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
+async def test_a_worker_reports_health_and_metrics_on_loopback_and_stops_on_sigterm(
     redis: Redis,
     redis_url: str,
     key_prefix: str,
@@ -44,13 +54,12 @@ async def test_a_worker_reports_health_and_metrics_and_stops_on_sigterm(
     tmp_path: Path,
 ) -> None:
     port = free_port()
-    env = {
-        **os.environ,
+    env = {k: v for k, v in os.environ.items() if k != "HEALTH_LISTEN"}  # the default, please
+    env |= {
         "REDIS_URL": redis_url,
         "REDIS_PREFIX": key_prefix,
         "NEMO_API_BASE": engine.base_url,
         "HEALTH_PORT": str(port),
-        "HEALTH_LISTEN": "127.0.0.1",
         "WORK_DIR": str(tmp_path),
         "LOG_FORMAT": "json",
     }
@@ -67,10 +76,14 @@ async def test_a_worker_reports_health_and_metrics_and_stops_on_sigterm(
         health = await get_when_up(f"http://127.0.0.1:{port}/healthz")
         async with httpx.AsyncClient() as http:
             metrics = await http.get(f"http://127.0.0.1:{port}/metrics")
+        # Listening on 127.0.0.1 alone: even another loopback address is refused, as is any
+        # address facing the network.
+        other_loopback = await connects("127.0.0.2", port)
     finally:
         worker.send_signal(signal.SIGTERM)
         _, logs = await asyncio.wait_for(worker.communicate(), 40)
     assert health.status_code == 200
+    assert not other_loopback
     assert health.json() == {"redis": "ok", "backend": "ok"}
     assert "clipbridge_queue_depth" in metrics.text
     assert "clipbridge_messages_in" in metrics.text
