@@ -44,6 +44,16 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "That message has no image or video to explain.",
         "zh": "这条消息里没有可讲解的图片或视频。",
     },
+    "reply.unknown_chat": {
+        "en": "I can't tell which chat this came from, so I can't work on it. Try again in a "
+        "channel, or in a direct message to me.",
+        "zh": "我无法确定这条消息来自哪个聊天，所以无法处理。请在频道里或私信我再试一次。",
+    },
+    "reply.late_by_dm": {
+        "en": "I'm not a member of this chat: whatever takes over 15 minutes comes to your "
+        "direct messages.",
+        "zh": "我不是这个聊天的成员：超过 15 分钟才完成的内容会私信发给你。",
+    },
     "help": {
         "en": "Send me a photo and I'll turn it into a 1080p video that explains it. Add a "
         "caption to say what you want, for example “make it 9:16” or “add a title "

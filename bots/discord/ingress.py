@@ -1,21 +1,26 @@
 """Discord interactions into the core: slash commands, the message context menu, buttons and
-the Refine modal.
+the Refine form.
 
 Every interaction is acknowledged first (deferred, "thinking"), before anything touches Redis,
-the backend or a file, so the 3-second window holds however busy the process is.
+the backend or a file, so the 3-second window holds however busy the process is. Buttons and
+the Refine form carry what they need in their custom ids (`bots.discord.components`), so any
+ingress process takes them, also one that never saw the message they belong to.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from bots.discord.components import FollowUpButton, RefineForm, answered_by, refine_answer
+from bots.discord.origin import chat_id_of, origin_of
 from bots.discord.reply_ref import ReplyRef
 from core.app import Core
+from core.events import Action
 from core.messages import Attachment, ChatRef, Inbound, Sender
 from core.texts import language_of, text
 
@@ -56,24 +61,10 @@ async def acknowledged(interaction: discord.Interaction) -> bool:
     return True
 
 
-class RefineModal(discord.ui.Modal, title="Refine"):
-    """Asks what should change; the answer goes to the agent as an edit."""
-
-    change: discord.ui.TextInput[RefineModal] = discord.ui.TextInput(
-        label="What should change?", style=discord.TextStyle.paragraph, max_length=1000
-    )
-
-    def __init__(self, submit: Callable[[discord.Interaction, str], Awaitable[None]]) -> None:
-        super().__init__(custom_id="clipbridge:refine")
-        self._submit = submit
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self._submit(interaction, self.change.value)
-
-
 class DiscordIngress:
     def __init__(self, core: Core) -> None:
         self._core = core
+        self.buttons: type[FollowUpButton] = answered_by(self.pressed)
 
     def register(self, tree: app_commands.CommandTree[Any]) -> None:
         ingress = self
@@ -171,45 +162,65 @@ class DiscordIngress:
                 text("reply.unsupported_attachment", language, kind=kind), ephemeral=True
             )
             return
-        if not await acknowledged(interaction):
-            return
         attachment = Attachment(image.url, image.filename, image.content_type, image.size)
-        await self._core.submit(self.inbound(interaction, text=wish, attachments=(attachment,)))
+        await self._submit(interaction, text=wish, attachments=(attachment,))
 
     async def command(self, interaction: discord.Interaction, name: str, value: str = "") -> None:
-        if not await acknowledged(interaction):
+        await self._submit(interaction, text=value, command=name)
+
+    async def pressed(
+        self, interaction: discord.Interaction, action: Action, requester: str
+    ) -> None:
+        """A button under one of our replies."""
+        if await refused_as_not_theirs(interaction, requester):
             return
-        await self._core.submit(self.inbound(interaction, text=value, command=name))
+        if action is Action.REFINE:
+            await interaction.response.send_modal(RefineForm(requester))
+            return
+        await self.command(interaction, action.value)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Buttons under our replies: custom ids ``cb:<action>:<requester id>``."""
-        if interaction.type is not discord.InteractionType.component:
+        """The Refine form's answer, whichever process opened the form (buttons come through
+        their dynamic item, commands through the tree)."""
+        if interaction.type is not discord.InteractionType.modal_submit:
             return
-        data: dict[str, Any] = dict(interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        if not custom_id.startswith("cb:"):
+        answer = refine_answer(dict(interaction.data or {}))
+        if answer is None or await refused_as_not_theirs(interaction, answer.requester_id):
             return
-        _, action, requester = custom_id.split(":", 2)
-        language = language_of(str(interaction.locale))
-        if interaction.guild_id is not None and str(interaction.user.id) != requester:
-            await interaction.response.send_message(
-                text("button.not_yours", language), ephemeral=True
-            )
-            return
-        if action == "refine":
-            await interaction.response.send_modal(RefineModal(self._refined))
-            return
-        await self.command(interaction, action)
+        await self._submit(interaction, text=answer.change)
 
-    async def _refined(self, interaction: discord.Interaction, change: str) -> None:
+    async def _submit(
+        self,
+        interaction: discord.Interaction,
+        *,
+        text: str = "",
+        attachments: tuple[Attachment, ...] = (),
+        command: str | None = None,
+    ) -> None:
+        """Acknowledge, find the conversation, hand the message to the core."""
+        origin = origin_of(interaction)
+        if origin is None:
+            await refuse_unknown_chat(interaction)
+            return
         if not await acknowledged(interaction):
             return
-        await self._core.submit(self.inbound(interaction, text=change))
+        chat_id = await chat_id_of(interaction, origin)
+        inbound = self.inbound(
+            interaction,
+            chat_id,
+            bot_can_post=origin.bot_can_post,
+            text=text,
+            attachments=attachments,
+            command=command,
+        )
+        await self._core.submit(inbound)
 
     def inbound(
         self,
         interaction: discord.Interaction,
+        chat_id: str,
         *,
+        bot_can_post: bool = True,
         text: str = "",
         attachments: tuple[Attachment, ...] = (),
         command: str | None = None,
@@ -218,17 +229,17 @@ class DiscordIngress:
         # The invoker's resolved permissions come with the interaction: no lookup needed.
         granted = interaction.permissions
         admin = interaction.guild_id is not None and (granted.administrator or granted.manage_guild)
-        channel_id = interaction.channel_id or 0
         guild_id = interaction.guild_id
         reply = ReplyRef.new(
             interaction.application_id,
             interaction.token,
-            channel_id,
+            chat_id,
             interaction.created_at.timestamp(),
+            bot_can_post=bot_can_post,
         )
         return Inbound(
             message_id=f"interaction-{interaction.id}",
-            chat=ChatRef(PLATFORM, str(channel_id)),
+            chat=ChatRef(PLATFORM, chat_id),
             sender=Sender(str(user.id), user.display_name, admin),
             text=text,
             attachments=attachments,
@@ -240,3 +251,18 @@ class DiscordIngress:
             upload_limit_bytes=interaction.filesize_limit,
             settings_scope=f"discord-guild:{guild_id}" if guild_id else None,
         )
+
+
+async def refused_as_not_theirs(interaction: discord.Interaction, requester: str | None) -> bool:
+    """In a server, a button or form works only for the person who asked: refuse privately."""
+    if interaction.guild_id is None or requester in (None, str(interaction.user.id)):
+        return False
+    language = language_of(str(interaction.locale))
+    await interaction.response.send_message(text("button.not_yours", language), ephemeral=True)
+    return True
+
+
+async def refuse_unknown_chat(interaction: discord.Interaction) -> None:
+    """No conversation to file the message under: say so privately instead of guessing."""
+    language = language_of(str(interaction.locale))
+    await interaction.response.send_message(text("reply.unknown_chat", language), ephemeral=True)

@@ -44,14 +44,22 @@ def point_at(settings: Settings) -> None:
 def make_client(settings: Settings) -> discord.Client:
     intents = discord.Intents.none()
     intents.guilds = True
+    # Nothing the client sends pings anyone unless a call allows it (the sink allows only the
+    # requester): text the bot repeats may hold @everyone, a role or another member.
+    quiet = discord.AllowedMentions.none()
     if settings.discord_shard_count:
         shard_ids = ids(settings.discord_shard_ids)
         if shard_ids:  # this process runs some of the shards; others run the rest
             return discord.AutoShardedClient(
-                intents=intents, shard_count=settings.discord_shard_count, shard_ids=shard_ids
+                intents=intents,
+                shard_count=settings.discord_shard_count,
+                shard_ids=shard_ids,
+                allowed_mentions=quiet,
             )
-        return discord.AutoShardedClient(intents=intents, shard_count=settings.discord_shard_count)
-    return discord.Client(intents=intents)
+        return discord.AutoShardedClient(
+            intents=intents, shard_count=settings.discord_shard_count, allowed_mentions=quiet
+        )
+    return discord.Client(intents=intents, allowed_mentions=quiet)
 
 
 def token(settings: Settings) -> str:
@@ -78,6 +86,7 @@ class DiscordService:
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
         self._ingress = DiscordIngress(core)
         self._ingress.register(self.tree)
+        client.add_dynamic_items(self._ingress.buttons)  # presses of any message's buttons
         client.event(self._ingress.on_interaction)  # named on_interaction: discord.py's event
         self._connection: asyncio.Task[None] | None = None
 

@@ -3,7 +3,14 @@ included), so any worker can answer any interaction without a gateway connection
 
 While the interaction token lives, progress edits the original response in place, and replies,
 problems (ephemeral) and the video are follow-ups. After 15 minutes the token is dead: the
-answer goes to the channel (or DM) with the bot's token, mentioning the requester.
+answer goes to the channel with the bot's token, mentioning the requester. Where the bot is not
+a member (a user-installed app in someone else's server or a group DM) no bot post can reach the
+channel: the progress line says so while the token lives, and late answers go to the
+requester's DMs instead, without further progress.
+
+Every message, edit and post allows one mention at most, the requester's: what the bot repeats
+(an image's embedded prompt on the provenance card, the agent's words) may say @everyone, name a
+role or another member, and none of them may be pinged by it.
 """
 
 from __future__ import annotations
@@ -17,25 +24,33 @@ from typing import Any
 import discord
 from discord.http import HTTPClient, Route, handle_message_parameters
 
+from bots.discord.components import FollowUpButton
 from bots.discord.reply_ref import ReplyRef
 from bots.edit_throttle import EditThrottle
 from core.events import Button, Problem, Progress, Reply, Target, VideoReady
+from core.texts import text
 
 log = logging.getLogger(__name__)
 
 EXPIRED_CODES = {10015, 10062, 50027}  # unknown webhook, unknown interaction, invalid token
 ORIGINAL = "original"
 WEBHOOK = "/webhooks/{webhook_id}/{webhook_token}"
+CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
+
+
+def pings_only(requester_id: str) -> discord.AllowedMentions:
+    """Mentions that may notify the requester and nobody else (no @everyone, no role)."""
+    requester = [discord.Object(int(requester_id))] if requester_id.isdigit() else False
+    return discord.AllowedMentions(everyone=False, roles=False, users=requester, replied_user=False)
 
 
 def buttons_view(buttons: tuple[Button, ...], requester_id: str) -> discord.ui.View | None:
-    """Custom ids carry the action and who asked; presses arrive at the ingress's gateway."""
+    """Custom ids carry the action and who asked; any ingress process can take the press."""
     if not buttons:
         return None
     view = discord.ui.View(timeout=None)
     for button in buttons:
-        custom_id = f"cb:{button.action.value}:{requester_id}"
-        view.add_item(discord.ui.Button(label=button.label, custom_id=custom_id))
+        view.add_item(FollowUpButton(button.action, requester_id, button.label))
     return view
 
 
@@ -58,6 +73,7 @@ class DiscordSink:
         ref = self._ref(target)
         if not progress.finished and not await self._throttle.may_edit(target.chat.key):
             return message_ref
+        mentions = pings_only(target.requester.id).to_dict()
         if ref.token_alive(self._now()) and message_ref in (None, ORIGINAL):
             route = Route(
                 "PATCH",
@@ -65,24 +81,34 @@ class DiscordSink:
                 webhook_id=ref.application_id,
                 webhook_token=ref.token,
             )
+            body = {"content": self._progress_text(ref, target, progress)}
             try:
-                await self._http.request(route, json={"content": progress.text})
+                await self._http.request(route, json={**body, "allowed_mentions": mentions})
                 return ORIGINAL
             except discord.HTTPException as exc:
                 if exc.code not in EXPIRED_CODES:
                     raise
+        if not ref.bot_can_post:
+            return message_ref  # the requester's DMs get the answers, not a running commentary
         if message_ref and message_ref.startswith("channel:"):
             message_id = message_ref.removeprefix("channel:")
             route = Route(
                 "PATCH",
-                "/channels/{channel_id}/messages/{message_id}",
+                f"{CHANNEL_MESSAGES}/{{message_id}}",
                 channel_id=ref.channel_id,
                 message_id=message_id,
             )
-            await self._http.request(route, json={"content": progress.text})
+            await self._http.request(
+                route, json={"content": progress.text, "allowed_mentions": mentions}
+            )
             return message_ref
         sent = await self._to_channel(ref, target, progress.text)
         return f"channel:{sent['id']}"
+
+    def _progress_text(self, ref: ReplyRef, target: Target, progress: Progress) -> str:
+        if ref.bot_can_post or progress.finished:
+            return progress.text
+        return f"{progress.text}\n{text('reply.late_by_dm', target.language)}"
 
     async def reply(self, target: Target, reply: Reply) -> None:
         view = buttons_view(reply.buttons, target.requester.id)
@@ -105,19 +131,29 @@ class DiscordSink:
         path: Path | None = None,
     ) -> None:
         ref = self._ref(target)
+        mentions = pings_only(target.requester.id)
         if ref.token_alive(self._now()):
             route = Route("POST", WEBHOOK, webhook_id=ref.application_id, webhook_token=ref.token)
             flags = discord.MessageFlags(ephemeral=True) if ephemeral else None
             try:
                 await self._post(
-                    route, content, view=view, flags=flags, path=path, params={"wait": "true"}
+                    route,
+                    content,
+                    mentions,
+                    view=view,
+                    flags=flags,
+                    path=path,
+                    params={"wait": "true"},
                 )
                 return
             except discord.HTTPException as exc:
                 if exc.code not in EXPIRED_CODES:
                     raise
-                log.info("interaction token expired; answering in the channel")
-        await self._to_channel(ref, target, content, view=view, path=path)
+                log.info("interaction token expired; answering without it")
+        if ref.bot_can_post:
+            await self._to_channel(ref, target, content, view=view, path=path)
+        else:
+            await self._to_dm(target, content, view=view, path=path)
 
     async def _to_channel(
         self,
@@ -129,26 +165,35 @@ class DiscordSink:
         path: Path | None = None,
     ) -> Any:
         """With the bot's token: needs the bot in the guild with Send Messages (a DM works)."""
-        route = Route("POST", "/channels/{channel_id}/messages", channel_id=ref.channel_id)
+        route = Route("POST", CHANNEL_MESSAGES, channel_id=ref.channel_id)
         mention = f"<@{target.requester.id}> "
-        return await self._post(
-            route,
-            mention + content,
-            view=view,
-            path=path,
-            mentions=discord.AllowedMentions(users=True),
-        )
+        mentions = pings_only(target.requester.id)
+        return await self._post(route, mention + content, mentions, view=view, path=path)
+
+    async def _to_dm(
+        self,
+        target: Target,
+        content: str,
+        *,
+        view: discord.ui.View | None = None,
+        path: Path | None = None,
+    ) -> Any:
+        """To the requester's DMs (Discord answers with the same DM channel every time)."""
+        channel = await self._http.start_private_message(int(target.requester.id))
+        route = Route("POST", CHANNEL_MESSAGES, channel_id=channel["id"])
+        mentions = pings_only(target.requester.id)
+        return await self._post(route, content, mentions, view=view, path=path)
 
     async def _post(
         self,
         route: Route,
         content: str,
+        mentions: discord.AllowedMentions,
         *,
         view: discord.ui.View | None = None,
         flags: discord.MessageFlags | None = None,
         path: Path | None = None,
         params: dict[str, str] | None = None,
-        mentions: discord.AllowedMentions | None = None,
     ) -> Any:
         extra: dict[str, Any] = {"params": params} if params else {}
         file = discord.File(path, filename=path.name) if path is not None else discord.utils.MISSING
@@ -157,7 +202,7 @@ class DiscordSink:
             file=file,
             view=view if view is not None else discord.utils.MISSING,
             flags=flags if flags is not None else discord.utils.MISSING,
-            allowed_mentions=mentions or discord.AllowedMentions.none(),
+            allowed_mentions=mentions,
         ) as message:
             if message.files:
                 return await self._http.request(

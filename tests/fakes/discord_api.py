@@ -207,15 +207,27 @@ class FakeDiscord(InteractionControls):
     def open_dm(self, user: Json) -> Json:
         return self.world.open_dm(user)
 
+    def add_group_dm(self, name: str, *users: Json) -> Json:
+        """A group DM between `users` that the bot is not in (its token cannot post there)."""
+        return self.world.add_group_dm(name, *users)
+
     def add_attachment(self, data: bytes, *, filename: str, content_type: str) -> Json:
         return self.world.add_attachment(data, filename=filename, content_type=content_type)
 
     def add_message(
-        self, channel: Json, author: Json, *, content: str = "", attachments: Iterable[Json] = ()
+        self,
+        channel: Json,
+        author: Json,
+        *,
+        content: str = "",
+        attachments: Iterable[Json] = (),
+        components: Iterable[Json] = (),
     ) -> Json:
-        """A message a user posted (for message commands and presses); not dispatched."""
+        """A message already posted (for message commands and presses); not dispatched.
+        `components` are its action rows (buttons), as the bot would have sent them."""
+        fields = {"content": content, "components": list(components)}
         message = shapes.message_payload(
-            self.world.ids.next(), channel, author, {"content": content}, list(attachments)
+            self.world.ids.next(), channel, author, fields, list(attachments)
         )
         self.world.messages[message["id"]] = message
         return message

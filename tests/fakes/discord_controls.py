@@ -53,7 +53,8 @@ class InteractionControls:
     ) -> Json:
         """Dispatch a slash command; `options` maps names to values (str, int, float, bool, an
         attachment from ``add_attachment``, a user, a channel, a role) or is raw option dicts.
-        `context` takes ``locale``, ``attachment_size_limit``, ``user_install``."""
+        `context` takes ``locale``, ``attachment_size_limit``, ``user_install`` (installed to
+        the user only) and ``channel_object`` (False: the payload carries no channel object)."""
         guild = guild or self.world.guild_of(channel)
         data = self._interactions.command_data(
             command_name, 1, guild, options, dict(resolved or {})

@@ -36,7 +36,11 @@ class InteractionFactory:
         locale: str = "en-US",
         attachment_size_limit: int | None = None,
         user_install: bool = False,
+        channel_object: bool = True,
     ) -> InteractionState:
+        """`user_install`: the app is installed to the user only (not to the guild, if any).
+        `channel_object=False` leaves out the ``channel`` object (``channel_id`` stays), as
+        some interactions come."""
         world = self.world
         if guild is None and channel is not None:
             guild = world.guild_of(channel)
@@ -74,7 +78,8 @@ class InteractionFactory:
             bot_permissions = world.bot_permissions
             payload["user"] = user
             payload["channel"] = channel
-            payload["context"] = PRIVATE_CHANNEL_CONTEXT if user_install else BOT_DM_CONTEXT
+            in_bot_dm = world.bot_is_in(channel)
+            payload["context"] = BOT_DM_CONTEXT if in_bot_dm else PRIVATE_CHANNEL_CONTEXT
         payload["app_permissions"] = str(bot_permissions)
         if user_install:
             payload["authorizing_integration_owners"] = {"1": user["id"]}
@@ -82,6 +87,8 @@ class InteractionFactory:
             payload["authorizing_integration_owners"] = {"0": guild["id"] if guild else "0"}
         if message is not None:
             payload["message"] = message
+        if not channel_object:
+            del payload["channel"]
         state = InteractionState(interaction_id, payload["token"], payload, limit)
         state.source_message_id = message["id"] if message is not None else None
         world.interactions[state.token] = state

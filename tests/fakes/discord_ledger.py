@@ -7,6 +7,7 @@ instead of polling.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -21,6 +22,12 @@ from tests.fakes.discord_records import (
 )
 
 T = TypeVar("T")
+# The interaction token in a webhook or callback path, hidden in summaries (it is a secret).
+TOKEN_SEGMENT = re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/]+")
+
+
+def masked(path: str) -> str:
+    return TOKEN_SEGMENT.sub(r"\1<token>", path)
 
 
 class Ledger:
@@ -62,7 +69,7 @@ class Ledger:
         return result[-1]
 
     def summary(self) -> str:
-        calls = ", ".join(f"{c.method} {c.path} {c.status}" for c in self.rest_calls[-12:])
+        calls = ", ".join(f"{c.method} {masked(c.path)} {c.status}" for c in self.rest_calls[-12:])
         callbacks = [c.type for c in self.callbacks]
         return (
             f"last REST calls: [{calls}]; callback types: {callbacks}; "

@@ -1,6 +1,7 @@
 """Messages the bot creates, edits and deletes through the fake: full message objects that
-discord.py parses, uploaded files kept as attachments served back by the fake, every change
-recorded in the ledger.
+discord.py parses, uploaded files kept as attachments served back by the fake, who each one
+pings (from its content and ``allowed_mentions``), every change recorded in the ledger with
+the fields the bot sent.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import mimetypes
 
 from tests.fakes import discord_payloads as shapes
 from tests.fakes.discord_ledger import Ledger
+from tests.fakes.discord_mentions import apply_pings
 from tests.fakes.discord_payloads import Json
 from tests.fakes.discord_records import (
     DiscordApiError,
@@ -59,11 +61,12 @@ class MessageBook:
             **extra,
         )
         message["flags"] |= extra_flags
+        apply_pings(message, fields.get("allowed_mentions"), self.world.users)
         self.world.messages[message["id"]] = message
         channel["last_message_id"] = message["id"]
         if interaction is not None:
             interaction.message_ids.add(message["id"])
-        await self._record("created", route, message, files, interaction)
+        await self._record("created", route, message, fields, files, interaction)
         return message
 
     async def edit(
@@ -79,6 +82,8 @@ class MessageBook:
         for key in EDITABLE:
             if key in fields:
                 message[key] = fields[key] if fields[key] is not None else _empty(key)
+        if "content" in fields:
+            apply_pings(message, fields.get("allowed_mentions"), self.world.users)
         if "flags" in fields and fields["flags"] is not None:
             # Only SUPPRESS_EMBEDS and friends change; ephemeral stays what it was.
             message["flags"] = int(fields["flags"]) | (message["flags"] & shapes.EPHEMERAL)
@@ -89,14 +94,14 @@ class MessageBook:
             kept = [a for a in kept if a["id"] in wanted]
         message["attachments"] = kept + self._attachments(fields, files)
         message["edited_timestamp"] = shapes.now_iso()
-        await self._record("edited", route, message, files, interaction)
+        await self._record("edited", route, message, fields, files, interaction)
         return message
 
     async def delete(
         self, message_id: str, *, route: MessageRoute, interaction: InteractionState | None = None
     ) -> None:
         message = self.world.messages.pop(self.get(message_id)["id"])
-        await self._record("deleted", route, message, [], interaction)
+        await self._record("deleted", route, message, {}, [], interaction)
 
     def _attachments(self, fields: Json, files: list[SentFile]) -> list[Json]:
         described = {
@@ -131,12 +136,13 @@ class MessageBook:
         kind: MessageKind,
         route: MessageRoute,
         message: Json,
+        sent: Json,
         files: list[SentFile],
         interaction: InteractionState | None,
     ) -> None:
         token = interaction.token if interaction is not None else None
         snapshot = {**message, "attachments": [dict(a) for a in message["attachments"]]}
-        record = MessageRecord(kind, route, snapshot, files, token, self.ledger.now())
+        record = MessageRecord(kind, route, snapshot, files, token, self.ledger.now(), dict(sent))
         self.ledger.messages.append(record)
         await self.ledger.changed()
 

@@ -33,6 +33,7 @@ BOT_PERMISSIONS = MEMBER_PERMISSIONS | EMBED_LINKS | SEND_MESSAGES_IN_THREADS
 # Channel types.
 GUILD_TEXT = 0
 DM = 1
+GROUP_DM = 3
 PUBLIC_THREAD = 11
 
 # Message flags.
@@ -146,6 +147,18 @@ def thread_payload(thread_id: str, parent: Json, name: str, owner_id: str) -> Js
 
 def dm_channel_payload(channel_id: str, recipient: Json) -> Json:
     return {"id": channel_id, "type": DM, "recipients": [recipient], "last_message_id": None}
+
+
+def group_dm_payload(channel_id: str, name: str, recipients: list[Json]) -> Json:
+    return {
+        "id": channel_id,
+        "type": GROUP_DM,
+        "name": name,
+        "icon": None,
+        "owner_id": recipients[0]["id"],
+        "recipients": recipients,
+        "last_message_id": None,
+    }
 
 
 def member_payload(user: Json, roles: Iterable[str]) -> Json:

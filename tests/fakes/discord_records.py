@@ -78,7 +78,7 @@ class Callback:
     """One interaction response (``POST /interactions/{id}/{token}/callback``)."""
 
     interaction_id: str
-    token: str
+    token: str = field(repr=False)  # a secret: kept out of failure messages
     type: int
     data: Json
     files: list[SentFile]
@@ -91,14 +91,16 @@ class Callback:
 
 @dataclass(frozen=True)
 class MessageRecord:
-    """A message the bot created, edited or deleted; `message` is its state after the change."""
+    """A message the bot created, edited or deleted; `message` is its state after the change,
+    `sent` the JSON fields the bot sent for it (``allowed_mentions`` included)."""
 
     kind: MessageKind
     route: MessageRoute
     message: Json
     files: list[SentFile]
-    interaction_token: str | None
+    interaction_token: str | None = field(repr=False)  # a secret: kept out of failure messages
     at: float
+    sent: Json = field(default_factory=dict)
 
     @property
     def id(self) -> str:

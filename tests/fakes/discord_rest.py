@@ -145,6 +145,8 @@ class RestApi:
         channel = self.world.channel(request.match_info["channel"])
         guild = self.world.guild_of(channel)
         if guild is None:
+            if not self.world.bot_is_in(channel):
+                raise DiscordApiError(403, 50001, "Missing Access")
             return channel
         if self.world.member(guild, self.world.bot_user["id"]) is None:
             raise DiscordApiError(403, 50001, "Missing Access")

@@ -1,5 +1,6 @@
 """The fake Discord's world: the bot, users, guilds with channels, threads, roles and members,
-DM channels, stored attachment bytes, registered commands and live interactions.
+DM channels, group DMs between users (the bot not among them), stored attachment bytes,
+registered commands and live interactions.
 
 Guild dicts are the GUILD_CREATE payloads themselves (channels, members... grow in place), so
 what a test got from ``add_guild`` is what the client receives.
@@ -54,6 +55,7 @@ class DiscordWorld:
     def __init__(self, *, upload_limit_bytes: int, attachment_size_limit: int) -> None:
         self.ids = shapes.Snowflakes()
         self._dms: dict[str, str] = {}
+        self._without_bot: set[str] = set()  # channels the bot is no member of (group DMs)
         self._permissions: dict[tuple[str, str], int] = {}
         self.upload_limit_bytes = upload_limit_bytes
         self.attachment_size_limit = attachment_size_limit
@@ -168,6 +170,18 @@ class DiscordWorld:
             self.channels[channel["id"]] = channel
             self._dms[user["id"]] = channel["id"]
         return self.channels[self._dms[user["id"]]]
+
+    def add_group_dm(self, name: str, *users: Json) -> Json:
+        """A group DM between `users`, without the bot: where only a user-installed app is
+        used, and the bot's own token cannot post."""
+        channel = shapes.group_dm_payload(self.ids.next(), name, list(users))
+        self.channels[channel["id"]] = channel
+        self._without_bot.add(channel["id"])
+        return channel
+
+    def bot_is_in(self, channel: Json) -> bool:
+        """For channels outside guilds (DMs, group DMs); guild channels go by membership."""
+        return channel["id"] not in self._without_bot
 
     def channel(self, channel_id: str) -> Json:
         if channel_id not in self.channels:

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from bots.discord.service import DiscordService
-from bots.discord.sink import DiscordSink
+from bots.discord.sink import DiscordSink, buttons_view
 from bots.edit_throttle import EditThrottle
 from bots.roles import platforms_registered
 from bots.runtime import Runtime, open_runtime, running_worker
+from core.events import Action, Button
 from core.ports import PlatformPorts
 from engine.probe import ffmpeg_binary, probe
 from engine.server import RunningEngine
@@ -59,6 +60,18 @@ async def bot_running(
             (service,) = services
             assert isinstance(service, DiscordService)
             yield runtime, service
+
+
+def posted_with_buttons(
+    fake: FakeDiscord, channel: dict[str, Any], requester: dict[str, Any]
+) -> Any:
+    """A video message the bot posted earlier, with the buttons the sink puts under it."""
+    buttons = tuple(Button(action, action.value.title()) for action in Action)
+    view = buttons_view(buttons, requester["id"])
+    assert view is not None
+    return fake.add_message(
+        channel, fake.bot_user, content="🎬 Your video", components=view.to_components()
+    )
 
 
 def videos(fake: FakeDiscord) -> list[MessageRecord]:
@@ -201,7 +214,7 @@ async def test_a_strangers_press_is_refused_privately(
     guild, channel, owner = world(fake)
     stranger = fake.add_user("eve")
     fake.add_member(guild, stranger)
-    message = fake.add_message(channel, fake.bot_user, content="🎬 Your video")
+    message = posted_with_buttons(fake, channel, owner)
     async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
         pressed = await fake.press(message, f"cb:export:{owner['id']}", stranger)
         await fake.wait_for(lambda: [c for c in fake.callbacks if c.token == pressed["token"]])
@@ -284,12 +297,14 @@ async def test_refine_opens_a_modal_whose_answer_edits_the_project(
 ) -> None:
     fake = fake_discord
     _, channel, user = world(fake)
-    message = fake.add_message(channel, fake.bot_user, content="🎬 Your video")
+    message = posted_with_buttons(fake, channel, user)
     async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
         pressed = await fake.press(message, f"cb:refine:{user['id']}", user)
         await fake.wait_for(lambda: [c for c in fake.callbacks if c.token == pressed["token"]])
         submitted = await fake.submit_modal(
-            "clipbridge:refine", {"clipbridge:refine:change": "add a title 'Dusk'"}, user
+            f"clipbridge:refine:{user['id']}",
+            {"clipbridge:refine:change": "add a title 'Dusk'"},
+            user,
         )
         await fake.wait_for(lambda: followups(fake, submitted), within_s=30)
 
