@@ -6,7 +6,6 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,11 +19,12 @@ from engine.editor import EditLimits
 from engine.faults import FaultBoard, FaultGate, Stats
 from engine.probe import ffmpeg_binary
 from engine.render_backend import ffmpeg_backend
-from engine.renders import RenderJobs
+from engine.renders import RenderJobs, drop_guessable_files
 from engine.routes import accounts, admin, agent, exports, sessions, uploads
 from engine.services import Paths, Services
 from engine.sessions import Sessions
 from engine.settings import EngineSettings
+from engine.url_fetch import UrlFetcher, fetch_client
 
 
 class EngineApp(Starlette):
@@ -38,7 +38,7 @@ class EngineApp(Starlette):
             finally:
                 await services.agent.aclose()
                 await services.renders.aclose()
-                await services.http.aclose()
+                await services.url_fetcher.aclose()
 
         super().__init__(routes=_routes(services), lifespan=lifespan)
         self._services = services
@@ -48,8 +48,14 @@ class EngineApp(Starlette):
         await self._services.agent.aclose()
 
 
-def create_app(settings: EngineSettings, clock: Clock | None = None) -> EngineApp:
-    """Build the engine. With ``admin_enabled`` and no clock given, the clock can be moved."""
+def create_app(
+    settings: EngineSettings, clock: Clock | None = None, *, listen_base: str | None = None
+) -> EngineApp:
+    """Build the engine. With ``admin_enabled`` and no clock given, the clock can be moved.
+
+    `listen_base` is the address the engine's socket was bound to (``http://host:port``, the
+    port a real one when 0 was asked); without it, the settings' host and port.
+    """
     if clock is None:
         clock = SettableClock() if settings.admin_enabled else SystemClock()
     paths = Paths(settings.data_dir.resolve())
@@ -57,6 +63,7 @@ def create_app(settings: EngineSettings, clock: Clock | None = None) -> EngineAp
     for leftover in (paths.staging, paths.work):  # half-received files of an earlier run
         shutil.rmtree(leftover)
         leftover.mkdir()
+    drop_guessable_files(paths.renders)
     ffmpeg = ffmpeg_binary(settings.ffmpeg_binary)
     stats = Stats()
     accounts = Accounts(
@@ -66,8 +73,13 @@ def create_app(settings: EngineSettings, clock: Clock | None = None) -> EngineAp
         tokens_per_ip_per_hour=settings.anonymous_tokens_per_ip_per_hour,
         registered=settings.registered_tokens,
     )
+    if listen_base is None:
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        listen_base = f"http://{host}:{settings.port}"
     services = Services(
         settings=settings,
+        public_base=(settings.public_url or listen_base).rstrip("/"),
+        listen_base=listen_base,
         clock=clock,
         ffmpeg=ffmpeg,
         paths=paths,
@@ -94,8 +106,11 @@ def create_app(settings: EngineSettings, clock: Clock | None = None) -> EngineAp
         ),
         faults=FaultBoard(revoke=accounts.revoke, seed=settings.seed),
         stats=stats,
-        http=httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.url_upload_timeout_s), follow_redirects=True
+        url_fetcher=UrlFetcher(
+            fetch_client(settings.url_upload_timeout_s),
+            paths.staging,
+            max_upload_mb=settings.max_upload_mb,
+            timeout_s=settings.url_upload_timeout_s,
         ),
     )
     return EngineApp(services)

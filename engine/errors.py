@@ -75,3 +75,19 @@ def file_too_large(limit_mb: int) -> ApiError:
 
 def rate_limited(message: str) -> HttpRefusal:
     return HttpRefusal(429, message, retry_after=30)
+
+
+URL_UPLOAD_OFF = "uploading from a URL is turned off on this engine: send the file itself"
+# One text for every URL that could not be fetched, whatever the reason (a closed port, a
+# refused address, a redirect, an HTTP error, a timeout), so answers never map a network.
+URL_FETCH_FAILED = (
+    "could not fetch the URL: it must be a public http(s) address that answers with the file"
+)
+
+
+def url_upload_off() -> ApiError:
+    return ApiError(4001, URL_UPLOAD_OFF)
+
+
+def url_fetch_failed() -> ApiError:
+    return ApiError(4001, URL_FETCH_FAILED)

@@ -1,9 +1,10 @@
 """The engine's renderer: a draft (see `engine.draft`) and its media files in, an MP4 out.
 
 Output: H.264 (yuv420p, BT.709, +faststart) and AAC in MP4, at the draft's canvas size and
-duration. FFmpeg runs as an asyncio subprocess; progress is reported as 0..1. Every failure is
-a `RenderError` with a short reason, and no partial file is left behind, also when the render
-task is cancelled (FFmpeg is killed).
+duration, never longer than `RenderOptions.max_duration_s` whatever the draft says. FFmpeg runs
+as an asyncio subprocess; progress is reported as 0..1. Every failure is a `RenderError` with a
+short reason, and no partial file is left behind, also when the render task is cancelled (FFmpeg
+is killed).
 
 The graph itself, and why it is built the way it is, lives in `engine.render_graph`.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from engine.draft import ASPECTS, Draft, Segment, TrackType, tracks_of
+from engine.draft_intake import MAX_SEGMENTS
 from engine.ffmpeg_process import run_ffmpeg
 from engine.overlays import draw_text
 from engine.probe import ProbeError, probe
@@ -51,6 +53,7 @@ class RenderOptions:
     maxrate_kbps: int = 3500  # 0: no cap
     tune: str = ""
     audio_kbps: int = 96
+    max_duration_s: float = 60.0  # a longer draft is cut here
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,9 @@ def _duration_ms(draft: Draft) -> int:
     return int(draft.get("d") or max(ends, default=0))
 
 
-async def _clip(segment: Segment, frames: int, media: Mapping[str, Path], ffmpeg: str) -> Clip:
+async def _clip(
+    segment: Segment, frames: int, media: Mapping[str, Path], options: RenderOptions
+) -> Clip:
     src, name = segment.get("src", ""), segment.get("name") or segment.get("src", "?")
     path = media.get(src)
     if path is None:
@@ -118,12 +123,15 @@ async def _clip(segment: Segment, frames: int, media: Mapping[str, Path], ffmpeg
     if kind == "image":
         return Clip("image", frames, path, motion if motion in MOTIONS else "none", fit)
     try:
-        info = await probe(path, ffmpeg)
+        info = await probe(path, options.ffmpeg)
     except ProbeError as exc:
         raise RenderError(f"unreadable media {name!r}: {exc}") from exc
     if info.video_codec is None:
         raise RenderError(f"media {name!r} has no video stream")
-    loops = math.ceil(segment.get("d", 0) / 1000 / info.duration_s) - 1 if info.duration_s else 0
+    # Passes over the file for the time the clip shows (which the video's length bounds), not
+    # for the time the segment claims.
+    shown_s = frames / options.fps
+    loops = math.ceil(shown_s / info.duration_s) - 1 if info.duration_s else 0
     return Clip("video", frames, path, fit=fit, loops=min(max(loops, 0), 1000))
 
 
@@ -144,7 +152,7 @@ async def _clips(
             continue
         if start > cursor:
             clips.append(Clip("black", start - cursor))
-        clips.append(await _clip(segment, end - start, media, options.ffmpeg))
+        clips.append(await _clip(segment, end - start, media, options))
         cursor = end
     if cursor < total:
         clips.append(Clip("black", total - cursor))
@@ -188,7 +196,10 @@ async def plan_render(
 ) -> RenderPlan:
     """Resolve a draft into a `RenderPlan`, drawing its text into `workdir`."""
     width, height = canvas_of(draft)
-    total = _frame(_duration_ms(draft), options.fps)
+    if sum(len(track.get("sg", [])) for track in draft["t"]) > MAX_SEGMENTS:
+        raise RenderError(f"the draft has more than {MAX_SEGMENTS} segments")
+    longest = math.floor(options.max_duration_s * options.fps)
+    total = min(_frame(_duration_ms(draft), options.fps), longest)
     if total <= 0:
         raise RenderError("the draft has no duration")
     clips = await _clips(draft, media, total, options)

@@ -22,6 +22,7 @@ def ffmpeg_backend(settings: EngineSettings, ffmpeg: str) -> RenderBackend:
         crf=settings.x264_crf,
         fps=settings.fps,
         threads=threads,
+        max_duration_s=settings.max_duration_s,
     )
 
     async def render(

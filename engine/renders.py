@@ -2,13 +2,19 @@
 
 A job waits for one of ``render_workers`` slots (an `asyncio.Semaphore`), resolves the draft's
 media to stored files, renders into a work folder and moves the MP4 into the public renders
-folder only when complete, so ``/files/renders/<id>.mp4`` never serves half a file.
+folder only when complete, so ``/files/renders/...`` never serves half a file.
+
+The public file is named by 256 random bits the engine draws itself (`FILE_NAME_BYTES`), never
+by the render id: the client chooses the id, and the files folder asks for no token, so knowing
+a render's id must not be enough to download its video.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +27,8 @@ from engine.faults import Stats
 
 logger = logging.getLogger(__name__)
 FIRST_PROGRESS = 5
+FILE_NAME_BYTES = 32
+_FILE_NAME = re.compile(r"[A-Za-z0-9_-]{43}\.mp4")  # token_urlsafe(32): 43 characters
 
 
 class JobFailed(EngineError):
@@ -152,7 +160,7 @@ class RenderJobs:
                 self._stats.count("renders_started")
                 media = _media_of(job.draft, resolve)
                 await self._backend(job.draft, media, work, lambda done: _advance(job, done))
-                final = self._renders_dir / f"{job.id}.mp4"
+                final = self._renders_dir / f"{secrets.token_urlsafe(FILE_NAME_BYTES)}.mp4"
                 work.replace(final)
                 job.output = final
                 self._finish(job, "completed")
@@ -176,6 +184,14 @@ class RenderJobs:
         job.completed_at = self._clock.now()
         if status == "completed":
             job.progress = 100
+
+
+def drop_guessable_files(renders_dir: Path) -> None:
+    """Delete finished files an earlier engine named after their render id, which anyone who
+    knows the id could download (no job survives a restart, so nothing else needs them)."""
+    for path in renders_dir.iterdir():
+        if path.is_file() and not _FILE_NAME.fullmatch(path.name):
+            path.unlink(missing_ok=True)
 
 
 def _advance(job: RenderJob, done: float) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import threading
 from types import TracebackType
 from typing import Any
@@ -73,8 +74,17 @@ def serve(settings: EngineSettings) -> None:
     (port 0 picks a free port, and whoever started the engine reads it there)."""
     sock = _bound_socket(settings)
     with sock:
-        print(f"engine listening on {_base_url(sock)}", flush=True)
-        uvicorn.Server(_config(create_app(settings), settings)).run(sockets=[sock])
+        listen_base = _base_url(sock)
+        print(f"engine listening on {listen_base}", flush=True)
+        if not settings.public_url and settings.host in ("0.0.0.0", "::", ""):  # noqa: S104
+            print(
+                f"engine: ENGINE_PUBLIC_URL is empty, so file URLs start {listen_base}; set it to"
+                " the address clients reach this engine at",
+                file=sys.stderr,
+                flush=True,
+            )
+        app = create_app(settings, listen_base=listen_base)
+        uvicorn.Server(_config(app, settings)).run(sockets=[sock])
 
 
 def _bound_socket(settings: EngineSettings) -> socket.socket:
@@ -133,7 +143,7 @@ def start_in_thread(settings: EngineSettings, clock: Clock | None = None) -> Run
     the server accepts connections."""
     sock = _bound_socket(settings)
     try:
-        app = create_app(settings, clock)
+        app = create_app(settings, clock, listen_base=_base_url(sock))
     except BaseException:
         sock.close()
         raise

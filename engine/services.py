@@ -6,16 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
-from starlette.requests import Request
-
 from engine.accounts import Accounts
 from engine.agent import Agent
 from engine.clock import Clock
 from engine.faults import FaultBoard, Stats
-from engine.renders import MediaResolver, RenderJobs
+from engine.renders import MediaResolver, RenderJob, RenderJobs
 from engine.sessions import Sessions
 from engine.settings import EngineSettings
+from engine.url_fetch import UrlFetcher
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -56,9 +54,15 @@ class Paths:
 
 @dataclass
 class Services:
-    """The engine's parts, shared by every route."""
+    """The engine's parts, shared by every route.
+
+    `public_base` is the root of every URL handed to clients: ``settings.public_url``, else the
+    address the engine listens on (`listen_base`). A request's ``Host`` header never enters it.
+    """
 
     settings: EngineSettings
+    public_base: str
+    listen_base: str
     clock: Clock
     ffmpeg: str
     paths: Paths
@@ -68,20 +72,29 @@ class Services:
     renders: RenderJobs
     faults: FaultBoard
     stats: Stats
-    http: httpx.AsyncClient
+    url_fetcher: UrlFetcher
 
-    def public_base(self, request: Request) -> str:
-        """Root of the URLs handed to clients: the configured one, else the address asked."""
-        return (self.settings.public_url or str(request.base_url)).rstrip("/")
+    def upload_url(self, session_id: str, name: str) -> str:
+        return f"{self.public_base}/files/uploads/{session_id}/{name}"
 
-    def media_resolver(self, request: Request, user_id: str) -> MediaResolver:
+    def render_url(self, job: RenderJob) -> str | None:
+        """The finished file's URL, under the name the engine drew for it; None before."""
+        if job.status != "completed" or job.output is None:
+            return None
+        return f"{self.public_base}/files/renders/{job.output.name}"
+
+    def media_resolver(self, user_id: str) -> MediaResolver:
         """Maps a draft's ``src`` to a stored upload of `user_id`, if it is one of ours."""
-        origins = {_origin(self.public_base(request)), _origin(str(request.base_url))}
+        bases = [
+            (_origin(base), urlsplit(base).path) for base in (self.public_base, self.listen_base)
+        ]
 
         def resolve(src: str) -> Path | None:
-            if _origin(src) not in origins:
-                return None
-            return self.sessions.media_file(urlsplit(src).path, user_id)
+            path = urlsplit(src).path
+            for origin, prefix in bases:  # a public URL may have a path: https://host/engine
+                if _origin(src) == origin and path.startswith(f"{prefix}/"):
+                    return self.sessions.media_file(path.removeprefix(prefix), user_id)
+            return None
 
         return resolve
 

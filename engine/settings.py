@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,7 +17,8 @@ class EngineSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8700
-    # Root URL that clients use to fetch rendered files; empty means "the address I listen on".
+    # Root of every URL the engine hands out (uploads, renders); empty means "the address I
+    # listen on". Never taken from a request's Host header.
     public_url: str = ""
     data_dir: Path = Path("var/engine")
     ffmpeg_binary: str = ""  # empty: the static binary of the imageio-ffmpeg wheel
@@ -28,7 +30,9 @@ class EngineSettings(BaseSettings):
     fps: int = Field(default=30, ge=1, le=60)
     default_duration_s: float = Field(default=15.0, ge=5.0, le=60.0)
     min_duration_s: float = 5.0
-    max_duration_s: float = 60.0
+    # The longest video the engine renders: every draft is clamped to it at submit and again
+    # by the renderer.
+    max_duration_s: float = Field(default=60.0, gt=0.0)
 
     # The simulated agent.
     seed: int = 7
@@ -48,7 +52,21 @@ class EngineSettings(BaseSettings):
     registered_tokens: str = ""
     session_idle_s: int = 24 * 3600
     max_upload_mb: int = 200
+    # Uploads given as URLs ({"urls": [...]}): off by default. When on, only public addresses
+    # are fetched (`engine.url_fetch`).
+    url_upload: bool = False
     url_upload_timeout_s: float = 30.0
 
     # Test hooks: the fault-injection and clock admin endpoints under /_admin.
     admin_enabled: bool = False
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+            raise ValueError("must be empty or an http(s) URL such as https://engine.example")
+        if parts.query or parts.fragment:
+            raise ValueError("must be a root URL, without a query or a fragment")
+        return value

@@ -1,4 +1,4 @@
-"""Receiving files: multipart bodies streamed to disk under a byte cap, and URLs fetched alike.
+"""Receiving files: multipart bodies streamed to disk under a byte cap (URLs: `engine.url_fetch`).
 
 Nothing is held in memory beyond one network chunk. Parsing and writing run in a worker thread
 so a 200 MB upload never stalls the event loop. Past the cap the file is deleted and the rest of
@@ -15,10 +15,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 import anyio.to_thread
-import httpx
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -78,8 +76,10 @@ class _Sink:
         self.received.digest = self.hasher.hexdigest()
 
 
-class _Staging:
-    """Files of one request in the staging folder; all deleted unless the request succeeds."""
+class Staging:
+    """Files of one request in the staging folder; all deleted unless the request succeeds.
+
+    Writing stops at the cap (`too_large`); the caller decides what to answer."""
 
     def __init__(self, folder: Path, cap_bytes: int) -> None:
         self._folder = folder
@@ -127,7 +127,7 @@ class MultipartReceiver:
         boundary = params.get(b"boundary")
         if kind != b"multipart/form-data" or not boundary:
             raise unsupported_file("expected multipart/form-data with a 'files' field")
-        staging = _Staging(self._staging_dir, self._cap)
+        staging = Staging(self._staging_dir, self._cap)
         parser = MultipartParser(boundary, self._callbacks(staging))
         total = 0
         try:
@@ -158,7 +158,7 @@ class MultipartReceiver:
                 raise Oversize(self._limit_mb, close_connection=True)
         raise Oversize(self._limit_mb, close_connection=False)
 
-    def _callbacks(self, staging: _Staging) -> MultipartCallbacks:
+    def _callbacks(self, staging: Staging) -> MultipartCallbacks:
         header: dict[str, bytes] = {"field": b"", "value": b""}
         disposition: dict[bytes, bytes] = {}
 
@@ -191,34 +191,3 @@ class MultipartReceiver:
             "on_part_data": on_part_data,
             "on_part_end": staging.close_current,
         }
-
-
-async def fetch_url(
-    client: httpx.AsyncClient, url: str, staging_dir: Path, max_upload_mb: int, timeout_s: float
-) -> Received:
-    """Stream `url` into staging under the same cap, within `timeout_s` overall."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise unsupported_file(f"not an http(s) URL: {url[:200]}")
-    staging = _Staging(staging_dir, max_upload_mb * 1024 * 1024)
-    staging.open(unquote(parts.path) or "download")
-    try:
-        with anyio.fail_after(timeout_s):
-            async with client.stream("GET", url) as response:
-                if response.status_code != 200:
-                    raise unsupported_file(f"fetching the URL answered HTTP {response.status_code}")
-                async for chunk in response.aiter_bytes():
-                    await anyio.to_thread.run_sync(staging.write, chunk)
-                    if staging.too_large:
-                        raise Oversize(max_upload_mb, close_connection=False)
-        staging.close_current()
-    except TimeoutError as exc:
-        staging.discard()
-        raise unsupported_file(f"fetching the URL took longer than {timeout_s:g} s") from exc
-    except httpx.HTTPError as exc:
-        staging.discard()
-        raise unsupported_file(f"could not fetch the URL ({type(exc).__name__})") from exc
-    except BaseException:
-        staging.discard()
-        raise
-    return staging.files[0]

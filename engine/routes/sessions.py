@@ -34,9 +34,8 @@ def routes(services: Services) -> list[BaseRoute]:
     async def latest(request: Request) -> Response:
         account = services.accounts.authenticate(request.headers.get("authorization"), "read")
         session = services.sessions.use(request.path_params["sid"], account.user_id)
-        base = services.public_base(request)
         generated = [
-            {"id": job.id, "type": "video", "url": f"{base}/files/renders/{job.id}.mp4"}
+            {"id": job.id, "type": "video", "url": services.render_url(job)}
             for job in services.renders.completed_for(session.session_id)
         ]
         state = _state(session)

@@ -1,4 +1,7 @@
-"""``POST /api/upload-video/nemo_agent/me/<sid>``: multipart files or URLs, judged by content."""
+"""``POST /api/upload-video/nemo_agent/me/<sid>``: multipart files or URLs, judged by content.
+
+URLs (a JSON body) are refused unless ``ENGINE_URL_UPLOAD`` is on; then `engine.url_fetch`
+fetches them from public addresses only."""
 
 from __future__ import annotations
 
@@ -8,14 +11,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from engine.errors import unsupported_file
+from engine.errors import unsupported_file, url_upload_off
 from engine.inspection import inspect
 from engine.media import sniff
 from engine.routes import gated
 from engine.routes.envelope import api, json_body, ok, refusal
 from engine.services import Services
 from engine.sessions import Session, Upload
-from engine.uploads import MultipartReceiver, Oversize, Received, fetch_url
+from engine.uploads import MultipartReceiver, Oversize, Received
 
 MAX_URLS = 10
 
@@ -26,21 +29,20 @@ def routes(services: Services) -> list[BaseRoute]:
     async def receive(request: Request) -> list[Received]:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("application/json"):
+            if not settings.url_upload:  # refused before the body is even read
+                raise url_upload_off()
             body = await json_body(request)
             urls = body.get("urls")
             if not isinstance(urls, list) or not urls or len(urls) > MAX_URLS:
                 raise unsupported_file(f"'urls' must list 1 to {MAX_URLS} URLs")
             received: list[Received] = []
-            for url in urls:
-                received.append(
-                    await fetch_url(
-                        services.http,
-                        str(url),
-                        services.paths.staging,
-                        settings.max_upload_mb,
-                        settings.url_upload_timeout_s,
-                    )
-                )
+            try:
+                for url in urls:
+                    received.append(await services.url_fetcher.fetch(str(url)))
+            except BaseException:
+                for item in received:  # the request fails whole: drop what came before
+                    item.path.unlink(missing_ok=True)
+                raise
             return received
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > 2 * settings.max_upload_mb * 1024 * 1024:
@@ -51,7 +53,7 @@ def routes(services: Services) -> list[BaseRoute]:
             raise unsupported_file("no file in the request's 'files' field")
         return received
 
-    async def store(request: Request, session: Session, received: Received) -> Upload:
+    async def store(session: Session, received: Received) -> Upload:
         facts = await inspect(received.path, received.head, received.size, services.ffmpeg)
         sniffed = sniff(received.head)
         assert sniffed is not None  # inspect refused anything unknown
@@ -63,7 +65,7 @@ def routes(services: Services) -> list[BaseRoute]:
             filename=received.display_name,
             file_type=facts.file_type,
             format=facts.format,
-            cdn_url=f"{services.public_base(request)}/files/uploads/{session.session_id}/{name}",
+            cdn_url=services.upload_url(session.session_id, name),
             path=folder / name,
             size=received.size,
             hash=received.digest,
@@ -90,7 +92,7 @@ def routes(services: Services) -> list[BaseRoute]:
         stored: list[Upload] = []
         try:
             for item in received:
-                stored.append(await store(request, session, item))
+                stored.append(await store(session, item))
         finally:
             if len(stored) < len(received):  # one file refused: the whole request is
                 for item in received:

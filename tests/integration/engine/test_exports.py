@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ async def test_export_end_to_end(client: httpx.AsyncClient, caller: Caller, tmp_
     data = final["data"]
     assert data["progress"] == 100
     assert data["completedAt"] >= data["createdAt"] > 0
-    assert data["outputUrl"] == f"{str(client.base_url).rstrip('/')}/files/renders/render_e2e.mp4"
+    assert data["outputUrl"].startswith(f"{str(client.base_url).rstrip('/')}/files/renders/")
     from_url = await client.get(data["outputUrl"])
     fallback = await client.get("/api/render/proxy/render_e2e/download", headers=caller.headers)
     assert from_url.status_code == fallback.status_code == 200
@@ -155,3 +156,83 @@ async def test_download_before_completion_is_refused(caller: Caller) -> None:
 
     assert early.status_code == 409 and early.json()["success"] is False
     await caller.post_json("/api/render/proxy/lambda/render_early/cancel", {})
+
+
+async def test_a_finished_file_is_served_only_under_the_name_the_engine_drew(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    sid, draft = await _explained(caller)
+    await caller.submit(sid, draft, "render_named")
+    _, final = await caller.poll_until_done("render_named")
+    folder = f"{str(client.base_url).rstrip('/')}/files/renders/"
+    url = final["data"]["outputUrl"]
+    name = url.removeprefix(folder).removesuffix(".mp4")
+    tampered = name[:-1] + ("A" if name[-1] != "A" else "B")
+
+    assert url == f"{folder}{name}.mp4" and "render_named" not in name
+    assert len(name) >= 43  # 256 bits drawn by the engine, in base64url
+    assert (await client.get(url)).status_code == 200
+    for guess in ("render_named", tampered, secrets.token_urlsafe(32)):
+        assert (await client.get(f"/files/renders/{guess}.mp4")).status_code == 404
+    assert (await caller.state(sid))["generated_media"][0]["url"] == url
+
+
+async def test_a_day_long_draft_renders_no_longer_than_the_maximum(
+    make_engine: EngineFactory, tmp_path: Path
+) -> None:
+    engine = make_engine(max_duration_s=5)
+    day = 24 * 3600 * 1000
+    async with httpx.AsyncClient(base_url=engine.base_url, timeout=30) as client:
+        caller = await Caller.anonymous(client)
+        sid, draft = await _explained(caller)
+        draft["d"] = day
+        for track in draft["t"]:
+            for segment in track["sg"]:
+                segment["d"] = day
+        await caller.submit(sid, draft, "render_day")
+
+        statuses, final = await caller.poll_until_done("render_day", deadline_s=60)
+        video = await client.get(final["data"]["outputUrl"])
+
+    assert statuses[-1] == "completed"
+    path = tmp_path / "day.mp4"
+    path.write_bytes(video.content)
+    info = await probe(path, ffmpeg_binary())
+    assert info.duration_s is not None and info.duration_s <= 5.2
+
+
+async def test_a_draft_of_thousands_of_segments_is_refused_at_submit(
+    caller: Caller, engine_admin: EngineAdmin
+) -> None:
+    sid, draft = await _explained(caller)
+    text = next(track for track in draft["t"] if track["tt"] == 7)
+    text["sg"] = [{"s": n, "d": 1000, "text": f"line {n}", "role": "caption"} for n in range(5000)]
+
+    started = time.monotonic()
+    refused = await caller.submit(sid, draft, "render_many")
+    elapsed = time.monotonic() - started
+
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["success"] is False and "at most 200 segments" in body["error"]
+    assert elapsed < 2.0
+    assert (await engine_admin.stats()).events.get("renders_started", 0) == 0
+    assert (await caller.get_json("/api/render/proxy/lambda/render_many"))["success"] is False
+
+
+async def test_files_an_earlier_engine_named_by_render_id_are_not_served(
+    make_engine: EngineFactory, tmp_path: Path
+) -> None:
+    renders = tmp_path / "engine-0" / "files" / "renders"
+    renders.mkdir(parents=True)
+    (renders / "render_old.mp4").write_bytes(b"an earlier run's video")
+    drawn = renders / f"{secrets.token_urlsafe(32)}.mp4"
+    drawn.write_bytes(b"a video under a drawn name")
+
+    engine = make_engine()
+    async with httpx.AsyncClient(base_url=engine.base_url, timeout=30) as client:
+        old = await client.get("/files/renders/render_old.mp4")
+        kept = await client.get(f"/files/renders/{drawn.name}")
+
+    assert old.status_code == 404 and not (renders / "render_old.mp4").exists()
+    assert kept.status_code == 200

@@ -20,7 +20,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageStat
 from engine.draft import ASPECTS, Draft, Motion, Segment, TextRole, Track
 from engine.overlays import draw_text
 from engine.probe import ffmpeg_binary, probe
-from engine.render import RenderError, RenderOptions, render_draft
+from engine.render import RenderError, RenderOptions, ffmpeg_args, plan_render, render_draft
 
 PHOTO = "https://cdn.example/photo.jpg"
 CLIP = "https://cdn.example/clip.mp4"
@@ -300,3 +300,29 @@ async def test_cancelling_a_render_kills_ffmpeg_and_leaves_no_file(
 
     assert not Path(f"/proc/{running[0]}").exists()
     assert list(out.parent.iterdir()) == []
+
+
+async def test_a_day_long_draft_is_planned_no_longer_than_the_maximum(
+    photo: Path, ffmpeg: str, tmp_path: Path
+) -> None:
+    day = 24 * 3600 * 1000
+    clip = tmp_path / "clip.mp4"
+    process = await asyncio.create_subprocess_exec(
+        ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+        "-i", "testsrc2=size=320x240:rate=10:duration=1", "-pix_fmt", "yuv420p", str(clip),
+    )  # fmt: skip
+    assert await process.wait() == 0
+    video: list[Segment] = [still(d=1000), {"s": 1000, "d": day, "src": CLIP, "kind": "video"}]
+    text: list[Segment] = [{"s": 0, "d": day, "text": "All day long", "role": "caption"}]
+    draft = make_draft(video, text, ms=day, music=True)
+    options = RenderOptions(ffmpeg=ffmpeg, preset="ultrafast", fps=10, max_duration_s=5)
+
+    plan = await plan_render(draft, {PHOTO: photo, CLIP: clip}, tmp_path, options)
+
+    assert plan.frames == 50 and plan.duration_s == 5.0
+    assert sum(clip.frames for clip in plan.clips) == 50
+    assert plan.clips[-1].loops == 3  # four seconds of a one-second clip, not a day of it
+    assert [layer.end_s for layer in plan.layers] == [5.0]
+    assert [cue.duration_s for cue in plan.music] == [5.0]
+    args = ffmpeg_args(plan, options, tmp_path / "out.mp4")
+    assert args[args.index("-t") + 1] == "5.000"
