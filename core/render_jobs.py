@@ -192,6 +192,8 @@ class RenderJobs:
         work = Work.from_json(raw)
 
         async def keep_lease() -> None:
+            if record.finished:  # handed back: the turn may have released the lease already
+                return
             try:
                 await self._queue.extend(record.chat_key, await self._owner(record))
             except REDIS_ERRORS:  # Redis away for a moment: the lease lives on until it ends

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from bots.doctor import redis_check
 from bots.redis_urls import BlockingSentinelConnectionPool, new_sentinel, redis_client
+from bots.runtime import wait_until_idle
 from bots.sample import make_sample_photo
 from core.keys import Keys
 from core.settings import Settings
@@ -188,6 +189,8 @@ async def test_after_a_failover_the_product_follows_the_new_master(
         after = message("c1", files=(photo,))
         await runtime.core.submit(after)
         await sink.wait_for(RecordingSink.has_outcome, 20)
+        # The export's last step still hands the chat back: let it end before the core stops.
+        await asyncio.wait_for(wait_until_idle(runtime.core, "test:c1"), 30)
 
     assert not sink.of("problem"), sink.summary()
     assert len(sink.of("video")) == 1
