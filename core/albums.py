@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 
@@ -60,12 +60,22 @@ class Albums:
     async def add(self, group_id: str, item: Inbound) -> Inbound | None:
         """The whole album when this call collected it; None when another call does; the item
         alone when it came after the album was sent on."""
-        keys = [self._keys.album(group_id), self._keys.album_state(group_id)]
-        added = await self._add(keys=keys, args=[item.to_json(), _now_ms(), ALBUM_TTL_S])
-        if int(added) < 0:
+        kept = await self.record(group_id, item)
+        if kept == "late":
             return item
-        if int(added) == 0:
-            return None
+        return await self.collect(group_id) if kept == "first" else None
+
+    async def record(self, group_id: str, item: Inbound) -> Literal["first", "more", "late"]:
+        """Keep `item` with its album in Redis: "first" when this item's handler is to collect
+        the album, "more" when another's does, "late" when the album was already sent on. An
+        adapter acknowledges the item only after this, so a failure here is redelivered."""
+        keys = [self._keys.album(group_id), self._keys.album_state(group_id)]
+        added = int(await self._add(keys=keys, args=[item.to_json(), _now_ms(), ALBUM_TTL_S]))
+        return "late" if added < 0 else "first" if added == 1 else "more"
+
+    async def collect(self, group_id: str) -> Inbound:
+        """Wait until no item came for `quiet_s`, then take the album as one message."""
+        keys = [self._keys.album(group_id), self._keys.album_state(group_id)]
         while True:
             await self._sleep(self._quiet_ms / 1000)
             taken = await self._take(keys=keys, args=[_now_ms(), self._quiet_ms])

@@ -128,11 +128,16 @@ class TelegramIngress:
         if inbound is None:
             return
         if message.media_group_id and inbound.attachments:
-            # Collecting waits for the album's last item: do it off the handler, so a slow
-            # album never holds up other chats' updates.
-            task = asyncio.create_task(self._album(inbound, message))
-            self._albums.add(task)
-            task.add_done_callback(self._albums.discard)
+            group = f"{inbound.chat.key}:{message.media_group_id}"
+            kept = await self._core.albums.record(group, inbound)  # before Telegram is told
+            if kept == "late":
+                await self._submit(inbound, message)
+            elif kept == "first":
+                # Collecting waits for the album's last item: do it off the handler, so a slow
+                # album never holds up other chats' updates.
+                task = asyncio.create_task(self._album(group, message))
+                self._albums.add(task)
+                task.add_done_callback(self._albums.discard)
             return
         await self._submit(inbound, message)
 
@@ -143,14 +148,11 @@ class TelegramIngress:
             return False
         return await self._core.chat_settings.plain_photos(settings_key_of(chat_of(message)))
 
-    async def _album(self, item: Inbound, message: Message) -> None:
-        group = f"{item.chat.key}:{message.media_group_id}"
+    async def _album(self, group: str, message: Message) -> None:
         try:
-            collected = await self._core.albums.add(group, item)
-            if collected is not None:  # None: another item's task sends the whole album
-                await self._submit(collected, message)
+            await self._submit(await self._core.albums.collect(group), message)
         except Exception:
-            log.exception("album collection failed", extra={"chat": item.chat.key})
+            log.exception("album collection failed", extra={"album": group})
 
     async def _on_button(self, update: Update) -> None:
         query = update.callback_query

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from telegram import Bot
 
 from bots.redis_server import private_redis
+from bots.sample import make_sample_photo
 from core.keys import Keys
 from engine.server import RunningEngine
 from tests.fakes.telegram_api import FakeTelegram
@@ -192,6 +193,38 @@ async def test_a_redelivery_is_handled_even_when_its_mark_could_not_be_withdrawn
         assert await fake.post_webhook(update, secret=SECRET) == 200  # and a copy is dropped
 
     assert sum("nothing to export" in t for t in answers(fake, chat["id"])) == 1
+
+
+async def test_an_album_item_redis_cannot_keep_is_refused_then_collected_with_the_rest(
+    fake_telegram: FakeTelegram,
+    own_redis: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    tmp_path: Path,
+) -> None:
+    """An album's items are kept in Redis by a script: with scripts refused (the delivery mark
+    is still written), the item's webhook call fails, and Telegram's retry joins the album."""
+    fake = fake_telegram
+    user = fake.user(62, "Al")
+    chat = fake.private_chat(user)
+    work = tmp_path / "work"
+    picture = make_sample_photo(tmp_path / "p.jpg", size=(320, 240)).read_bytes()
+    first, second = (
+        fake.send_photo(chat, user, picture, media_group_id="al1", build_only=True)
+        for _ in range(2)
+    )
+    async with bot_running(fake, own_redis, key_prefix, engine, work, **webhook_settings()):
+        async with Redis.from_url(own_redis) as admin:
+            await admin.acl_setuser("default", enabled=True, commands=["-@scripting"])
+            try:
+                assert await fake.post_webhook(first, secret=SECRET) == 503
+            finally:
+                await admin.acl_setuser("default", enabled=True, commands=["+@all"])
+        assert await fake.post_webhook(first, secret=SECRET) == 200  # Telegram's retry
+        assert await fake.post_webhook(second, secret=SECRET) == 200
+        await fake.wait_for(lambda f: GOT_IT in texts_sent(f, chat["id"]))
+
+    assert texts_sent(fake, chat["id"]).count(GOT_IT) == 1, "one album, one acknowledgement"
 
 
 async def test_polling_fetches_an_update_again_until_redis_records_it(
