@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 
 # Messages that start work get an immediate "Got it" that the core then edits in place.
 ACKNOWLEDGED = frozenset({Intent.UPLOAD, Intent.EDIT, Intent.EXPORT})
-ADMIN_CHECKED = GUARDED | SETTINGS
+# Telegram says who is an admin only when asked (getChatMember): ask for the intents whose
+# answer depends on it; a cancel too, since an admin may stop another member's job.
+ADMIN_CHECKED = GUARDED | SETTINGS | {Intent.CANCEL}
 ADMIN_STATUSES = ("creator", "administrator")
 
 

@@ -18,6 +18,7 @@ from tests.fakes.recording_proxy import RecordingProxy
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_wire import Call
 from tests.fixtures.core import FAST_JOBS, settings_for
+from tests.fixtures.engine import EngineFactory
 from tests.fixtures.ports import free_port
 
 BOT_NAME = "@clip_test_bot"
@@ -281,6 +282,32 @@ async def test_exports_can_be_reserved_for_group_admins(
     assert sent[1].startswith("From now on only admins can export")
     assert sent[2] == "In this group only admins can do that."
     assert "nothing to export" in sent[3]
+
+
+async def test_a_groups_running_job_is_cancelled_by_its_requester_or_an_admin_only(
+    fake_telegram: FakeTelegram,
+    redis_url: str,
+    key_prefix: str,
+    make_engine: EngineFactory,
+    photo_bytes: bytes,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    engine = make_engine(think_s=60.0, heartbeat_s=0.2)  # the agent thinks until cancelled
+    admin, asker, other = fake.user(20, "Ana"), fake.user(21, "Ben"), fake.user(22, "Cy")
+    group = fake.group_chat(-100701, "Club")
+    fake.set_member_status(group["id"], admin["id"], "administrator")
+    refused = "Only the person who asked for it or a group admin can cancel it."
+    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+        fake.send_photo(group, asker, photo_bytes, caption=f"{BOT_NAME} explain this")
+        await fake.wait_for(lambda f: bool(f.calls_of("editMessageText")), within_s=30)
+        fake.send_text(group, other, f"/cancel@{BOT_NAME[1:]}")
+        await fake.wait_for(lambda f: refused in answers(f, group["id"]), within_s=30)
+        fake.send_text(group, admin, f"/cancel@{BOT_NAME[1:]}")
+        await fake.wait_for(lambda f: "🛑 Cancelled." in answers(f, group["id"]), within_s=30)
+
+    assert answers(fake, group["id"]).count(refused) == 1
+    assert not videos(fake)
 
 
 async def test_webhook_refuses_a_wrong_secret_and_processes_an_update_once(
