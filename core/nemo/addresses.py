@@ -19,6 +19,27 @@ from urllib.parse import urlsplit
 from core.errors import BackendUnavailable
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # its last 32 bits are an IPv4 address
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def is_public(address: Address) -> bool:
+    """Globally routable unicast, judged by the IPv4 address an IPv6 one carries (mapped,
+    NAT64, 6to4, Teredo), since that is where the network delivers it. The engine applies the
+    same rule to URL uploads (it shares no code with the core)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = address.ipv4_mapped or (
+            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in NAT64 else None
+        )
+        if carried is not None:
+            return is_public(carried)
+        inner = [address.sixtofour, *(address.teredo or ())]
+        if not all(is_public(v4) for v4 in inner if v4 is not None):
+            return False
+    return address.is_global and not (
+        address.is_multicast or address.is_reserved or address.is_unspecified
+    )
 
 
 @dataclass(frozen=True)
@@ -42,7 +63,7 @@ async def pin_public(url: str) -> PinnedUrl:
     except (OSError, UnicodeError) as exc:
         raise BackendUnavailable("the download URL's host does not resolve") from exc
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
-    if not addresses or not all(address.is_global for address in addresses):
+    if not addresses or not all(is_public(address) for address in addresses):
         raise BackendUnavailable("the download URL leads to a private or local address")
     address = addresses[0]
     literal = f"[{address}]" if address.version == 6 else str(address)

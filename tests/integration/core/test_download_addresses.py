@@ -84,7 +84,15 @@ async def test_a_public_address_is_pinned_with_its_name_kept_for_host_and_tls() 
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://93.184.215.14/v.mp4", "http://10.0.0.8/v.mp4", "http://169.254.169.254/"]
+    "url",
+    [
+        "ftp://93.184.215.14/v.mp4",
+        "http://10.0.0.8/v.mp4",
+        "http://169.254.169.254/",
+        "http://[64:ff9b::a00:8]/",  # NAT64 of 10.0.0.8
+        "http://[2002:7f00:1::1]/",  # 6to4 of 127.0.0.1
+        "http://224.0.0.1/",
+    ],
 )
 async def test_other_schemes_and_private_ranges_are_refused(url: str) -> None:
     with pytest.raises(BackendUnavailable):
