@@ -29,7 +29,12 @@ from bots.sample import make_sample_photo
 from core.settings import Settings
 from engine.server import RunningEngine
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
-from tests.fixtures.redis_servers import REDIS_CLI, start_redis, until
+from tests.fixtures.redis_servers import (
+    REDIS_CLI,
+    collect_connections_to_dead_servers,
+    start_redis,
+    until,
+)
 
 PASSWORD = "cluster-pw-3c81d0"
 MASTERS = 3
@@ -251,3 +256,4 @@ async def test_after_the_job_queues_master_dies_the_product_follows_its_promoted
     assert not sink.of("problem"), sink.summary()
     assert len(sink.of("video")) == 1
     assert await cluster.keys_on(new, f"saq:{jobs_tag}*"), "the queues live on the new master"
+    collect_connections_to_dead_servers()

@@ -29,7 +29,7 @@ from core.settings import Settings
 from engine.server import RunningEngine
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
 from tests.fixtures.ports import free_port
-from tests.fixtures.redis_servers import start_redis, until
+from tests.fixtures.redis_servers import collect_connections_to_dead_servers, start_redis, until
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVICE = "clipmaster"
@@ -199,6 +199,7 @@ async def test_after_a_failover_the_product_follows_the_new_master(
         assert await new_master.exists(seen), (
             "the message after the failover went to the new master"
         )
+    collect_connections_to_dead_servers()
 
 
 async def test_a_busy_sentinel_client_waits_for_a_free_connection(
