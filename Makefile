@@ -32,10 +32,11 @@ $(STAMP): $(BIN)/uv pyproject.toml uv.lock
 demo: $(STAMP)
 	$(BIN)/clipbridge demo --out out/demo.mp4
 
-# A test process per core (at most four): most tests wait on timers, sockets and child
-# processes rather than on the CPU.
+# One test process more than the cores (at most four): most tests wait on timers, sockets and
+# child processes rather than on the CPU, so a third process on two cores keeps them busy.
+TEST_PROCESSES ?= $(shell $(PYTHON) -c 'import os; print(min(4, (os.cpu_count() or 1) + 1))')
 test: lint typecheck
-	$(BIN)/pytest -q --durations=15 -n auto --maxprocesses=4
+	$(BIN)/pytest -q --durations=15 -n $(TEST_PROCESSES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
