@@ -16,7 +16,14 @@ from saq.job import Status
 from bots.runtime import running_worker, wait_until_idle
 from core.events import Target, VideoReady
 from engine.server import RunningEngine
-from tests.fixtures.core import FAST_JOBS, RecordingSink, message, running_core, settings_for
+from tests.fixtures.core import (
+    FAST_JOBS,
+    HeldUploads,
+    RecordingSink,
+    message,
+    running_core,
+    settings_for,
+)
 from tests.fixtures.engine import EngineAdmin, EngineFactory
 from tests.fixtures.workers import events_in, eventually, stages, worker_env, worker_process
 
@@ -131,21 +138,6 @@ async def test_a_delivery_slower_than_the_heartbeat_goes_out_once(
 
     assert len(sink.of("video")) == 1, sink.summary()
     assert not sink.of("problem"), sink.summary()
-
-
-class HeldUploads(RecordingSink):
-    """A chat platform whose first video upload hangs until the test lets it answer."""
-
-    def __init__(self, keep_dir: Path) -> None:
-        super().__init__(keep_dir)
-        self.uploading = asyncio.Event()
-        self.answer = asyncio.Event()
-
-    async def video(self, target: Target, video: VideoReady) -> None:
-        await super().video(target, video)
-        if not self.uploading.is_set():
-            self.uploading.set()
-            await self.answer.wait()
 
 
 async def test_a_step_run_again_while_its_original_still_runs_sends_nothing(

@@ -10,12 +10,10 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from bots.runtime import wait_until_idle
-from core.events import Target, VideoReady
 from core.store import as_str
 from core.texts import text
-from tests.fixtures.core import RecordingSink, message, running_core, settings_for
+from tests.fixtures.core import HeldUploads, RecordingSink, message, running_core, settings_for
 from tests.fixtures.engine import EngineFactory
-from tests.fixtures.workers import eventually
 
 
 async def test_a_quiet_agent_keeps_the_chat_past_its_lease(
@@ -45,21 +43,6 @@ async def test_a_quiet_agent_keeps_the_chat_past_its_lease(
     assert sink.said("test:c1"), "the agent's answer reached the chat"
 
 
-class HeldUploads(RecordingSink):
-    """A chat platform whose first video upload hangs until the test lets it answer."""
-
-    def __init__(self, keep_dir: Path) -> None:
-        super().__init__(keep_dir)
-        self.uploading = asyncio.Event()
-        self.answer = asyncio.Event()
-
-    async def video(self, target: Target, video: VideoReady) -> None:
-        await super().video(target, video)
-        if not self.uploading.is_set():
-            self.uploading.set()
-            await self.answer.wait()
-
-
 async def test_an_export_adopted_mid_delivery_hands_the_chat_to_the_adopting_turn(
     redis: Redis,
     redis_url: str,
@@ -82,16 +65,16 @@ async def test_an_export_adopted_mid_delivery_hands_the_chat_to_the_adopting_tur
         (key,) = [k async for k in redis.scan_iter(f"{key_prefix}:render:*")]
         first_owner = json.loads(await redis.get(key) or "{}")["token"]
 
-        await redis.delete(core.keys.lease("test:c1"))  # what a lapsed lease looks like
-        assert await core.restart_stranded_chats() == 1  # the janitor's minute, now
-        new_owner = as_str(await redis.get(core.keys.lease("test:c1")))
-
-        async def adopted() -> bool:  # the restarted turn adopts the export and stops
-            return await core.job_queue.count("incomplete") == 0
-
-        await eventually(adopted, 30, "the restarted turn to adopt the export")
-
-        sink.answer.set()  # the upload ends; the step saves its record and hands back
+        try:  # whatever fails here, the held upload must end, or the core cannot stop
+            await redis.delete(core.keys.lease("test:c1"))  # what a lapsed lease looks like
+            assert await core.restart_stranded_chats() == 1  # the janitor's minute, now
+            new_owner = as_str(await redis.get(core.keys.lease("test:c1")))
+            # The restarted turn adopts the export and ends.
+            turn = await core.job_queue.job(core.keys.job(f"turn:{new_owner}:0"))
+            assert turn is not None
+            await turn.refresh(until_complete=30)
+        finally:
+            sink.answer.set()  # the upload ends; the step saves its record and hands back
         await core.submit(message("c1", "/help"))
         await sink.wait_for(lambda s: text("help", "en") in s.said("test:c1"), 20)
         await wait_until_idle(core, "test:c1")
