@@ -62,6 +62,17 @@ async def bot_running(
             yield runtime, service
 
 
+def answering_late(runtime: Runtime, service: DiscordService) -> None:
+    """From now on every answer is made as if 16 minutes had passed: the token is dead."""
+    ports = runtime.core.platforms["discord"]
+    late = DiscordSink(
+        service.client.http,
+        EditThrottle(runtime.core.redis, runtime.core.keys),
+        now=lambda: time.time() + 16 * 60,
+    )
+    runtime.core.platforms["discord"] = PlatformPorts(ports.source, late)
+
+
 def posted_with_buttons(
     fake: FakeDiscord, channel: dict[str, Any], requester: dict[str, Any]
 ) -> Any:
@@ -135,13 +146,7 @@ async def test_a_render_finishing_after_the_token_expired_goes_to_the_channel(
     guild, channel, user = world(fake)
     image = fake.add_attachment(photo_bytes, filename="dusk.jpg", content_type="image/jpeg")
     async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work") as (rt, svc):
-        ports = rt.core.platforms["discord"]
-        sixteen_minutes_later = DiscordSink(
-            svc.client.http,
-            EditThrottle(rt.core.redis, rt.core.keys),
-            now=lambda: time.time() + 16 * 60,
-        )
-        rt.core.platforms["discord"] = PlatformPorts(ports.source, sixteen_minutes_later)
+        answering_late(rt, svc)
         await fake.invoke(
             "explain", channel=channel, user=user, guild=guild, options={"image": image}
         )

@@ -5,24 +5,18 @@ and the local engine behind it."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 
-from bots.discord.service import DiscordService
-from bots.discord.sink import DiscordSink
-from bots.edit_throttle import EditThrottle
-from bots.runtime import Runtime
-from core.ports import PlatformPorts
 from engine.server import RunningEngine
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_records import MessageRecord
 from tests.fixtures.engine import EngineFactory
+from tests.fixtures.images import png_with_parameters
 from tests.integration.bots.test_discord import (
+    answering_late,
     bot_running,
     followups,
     posted_with_buttons,
@@ -31,30 +25,14 @@ from tests.integration.bots.test_discord import (
 )
 
 DEFERRED_WITH_SOURCE, MODAL = 5, 9
+
+
+def prompt_record(prompt: str) -> str:
+    """A generation record, as Stable Diffusion web UIs write it, whose prompt the card quotes."""
+    return f"{prompt}\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl"
+
+
 Json = dict[str, Any]
-
-
-def png_with_prompt(path: Path, prompt: str) -> bytes:
-    """A PNG whose embedded generation record (as Stable Diffusion web UIs write it) holds
-    `prompt`, which the provenance card quotes."""
-    from bots.sample import make_sample_photo
-
-    photo = make_sample_photo(path.with_suffix(".jpg"), size=(960, 640))
-    info = PngInfo()
-    info.add_text("parameters", f"{prompt}\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl")
-    Image.open(photo).save(path, "PNG", pnginfo=info)
-    return path.read_bytes()
-
-
-def answering_late(runtime: Runtime, service: DiscordService) -> None:
-    """From now on every answer is made as if 16 minutes had passed: the token is dead."""
-    ports = runtime.core.platforms["discord"]
-    late = DiscordSink(
-        service.client.http,
-        EditThrottle(runtime.core.redis, runtime.core.keys),
-        now=lambda: time.time() + 16 * 60,
-    )
-    runtime.core.platforms["discord"] = PlatformPorts(ports.source, late)
 
 
 def sent_by_bot(fake: FakeDiscord) -> list[MessageRecord]:
@@ -98,7 +76,7 @@ async def test_a_prompt_saying_everyone_pings_nobody_but_the_requester(
     fake.add_member(guild, eve)
     mods = fake.add_role(guild, "mods")
     prompt = f"@everyone <@&{mods['id']}> <@{eve['id']}> a lighthouse at dusk"
-    data = png_with_prompt(tmp_path / "lighthouse.png", prompt)
+    data = png_with_parameters(tmp_path / "lighthouse.png", prompt_record(prompt)).read_bytes()
     image = fake.add_attachment(data, filename="lighthouse.png", content_type="image/png")
     async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work") as (rt, svc):
         if late:
@@ -265,7 +243,9 @@ async def test_a_user_installed_app_says_late_answers_come_by_dm(
     tmp_path: Path,
 ) -> None:
     fake = fake_discord
-    ada, group, image = user_installed_world(fake, png_with_prompt(tmp_path / "p.png", "dusk"))
+    ada, group, image = user_installed_world(
+        fake, png_with_parameters(tmp_path / "p.png", prompt_record("dusk")).read_bytes()
+    )
     async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
         asked = await fake.invoke(
             "explain", channel=group, user=ada, options={"image": image}, user_install=True
@@ -288,7 +268,9 @@ async def test_a_user_installed_apps_late_video_comes_by_dm(
     tmp_path: Path,
 ) -> None:
     fake = fake_discord
-    ada, group, image = user_installed_world(fake, png_with_prompt(tmp_path / "p.png", "dusk"))
+    ada, group, image = user_installed_world(
+        fake, png_with_parameters(tmp_path / "p.png", prompt_record("dusk")).read_bytes()
+    )
     async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work") as (rt, svc):
         answering_late(rt, svc)
         await fake.invoke(

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageChops, ImageStat
-from PIL.PngImagePlugin import PngInfo
 from redis.asyncio import Redis
 
 from core.backend import Access
 from engine.probe import ffmpeg_binary
 from engine.server import RunningEngine
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
+from tests.fixtures.images import png_with_parameters
 
 PARAMETERS = (
     "a lighthouse on a cliff at dusk, volumetric light, film grain\n"
@@ -24,13 +24,7 @@ PARAMETERS = (
 
 
 def a1111_png(path: Path) -> Path:
-    from bots.sample import make_sample_photo
-
-    photo = make_sample_photo(path.with_suffix(".jpg"), size=(1024, 768))
-    info = PngInfo()
-    info.add_text("parameters", PARAMETERS)
-    Image.open(photo).save(path, "PNG", pnginfo=info)
-    return path
+    return png_with_parameters(path, PARAMETERS, size=(1024, 768))
 
 
 async def frame_at(video: Path, seconds: float, out: Path) -> Image.Image:
