@@ -153,6 +153,7 @@ class Core:
                     max_s=settings.sse_max_s, still_working_s=settings.still_working_s
                 ),
                 settle_poll_s=settings.settle_poll_s,
+                settle_max_s=settings.settle_max_s,
                 scratch_dir=Path(settings.work_dir),
             ),
         )

@@ -161,7 +161,16 @@ class Backend:
         return self.identities.operator
 
 
-def _may_repeat(error: BackendUnavailable, idempotent: bool) -> bool:
+def may_have_run(error: BaseException) -> bool:
+    """Whether the backend may have carried out a call that failed with `error`. A result code
+    or a refusal (4xx, 502-504, no connection) means it did not; a dropped stream, a 500 or an
+    error of our own leaves it unknown."""
     if isinstance(error, StreamInterrupted):  # the message got through: settle, never resend
-        return False
-    return idempotent or not error.sent or error.status in NOT_PROCESSED
+        return True
+    if isinstance(error, BackendUnavailable):
+        return error.sent and error.status not in NOT_PROCESSED
+    return not isinstance(error, BackendError)
+
+
+def _may_repeat(error: BackendUnavailable, idempotent: bool) -> bool:
+    return idempotent or not may_have_run(error)

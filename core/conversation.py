@@ -9,6 +9,7 @@ resumed by another without repeating what cannot be repeated (an SSE message is 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 import time
@@ -18,13 +19,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core.agent_stream import Heard, StreamLimits, listen
-from core.backend import Access, Backend
+from core.backend import Access, Backend, may_have_run
 from core.chat_settings import ACCESS_LEVELS, LANGUAGES, ChatSettings
 from core.errors import (
+    BackendError,
     ClipbridgeError,
     EmptyFile,
     FileTooLarge,
     LimitReached,
+    NoAnswer,
     SessionNotFound,
     StreamInterrupted,
     WorkCancelled,
@@ -69,6 +72,15 @@ class ConversationConfig:
 
 
 Handler = Callable[[Work, WorkContext], Awaitable[bool]]
+SENT_OVER = "sent_over"  # the work note: the draft's fingerprint when the message went
+
+
+def fingerprint(draft: dict[str, Any]) -> str:
+    """A short digest of a draft: equal drafts, equal fingerprints."""
+    canonical = json.dumps(draft, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
 ASPECT_WORDS = re.compile(r"\d+\s*:\s*\d+|vertical|horizontal|square|portrait|landscape|竖|横|方")
 
 
@@ -251,23 +263,33 @@ class Conversation:
         )
 
     async def _send_once(self, work: Work, ctx: WorkContext, message: str) -> Heard:
-        work.phase = Phase.SENT
-        await ctx.checkpoint()
         await self._notifier.progress(work, Stage.THINKING)
+        work.notes[SENT_OVER] = fingerprint(await self._draft(work))
+        resting = work.phase
 
         async def still_working() -> None:
             await self._notifier.progress(work, Stage.THINKING, line=self._still_working(work))
 
         async def stream(access: Access) -> Heard:
-            return await listen(
-                self._backend.client,
-                access.token,
-                access.session_id,
-                message,
-                self._config.stream,
-                on_still_working=still_working,
-                on_tick=ctx.tick,
-            )
+            # Recorded as sent just before it goes: a worker stopped any earlier sends it again
+            # on resuming, one stopped later never does (it waits for the state instead).
+            work.phase = Phase.SENT
+            await ctx.checkpoint()
+            try:
+                return await listen(
+                    self._backend.client,
+                    access.token,
+                    access.session_id,
+                    message,
+                    self._config.stream,
+                    on_still_working=still_working,
+                    on_tick=ctx.tick,
+                )
+            except BackendError as exc:
+                if not may_have_run(exc):  # turned away unread: another try may send it
+                    work.phase = resting
+                    await ctx.checkpoint()
+                raise
 
         try:
             heard = await self._backend.call(
@@ -289,14 +311,18 @@ class Conversation:
         return text("stage.still_working", work.language)
 
     async def _settle(self, work: Work, ctx: WorkContext) -> None:
-        """Poll the session state until the draft stops changing (or the time is up)."""
+        """After a dropped stream: poll the session state until the message's edit has landed
+        and the draft stops changing. NoAnswer when the state never moved from where it was
+        when the message went (the backend's answer, if it ever gave one, is lost)."""
+        sent_over = work.notes.get(SENT_OVER)  # absent in records written by earlier versions
         started = time.monotonic()
         previous: str | None = None
         told = False
         while time.monotonic() - started < self._config.settle_max_s:
             draft = await self._draft(work)
-            current = json.dumps(draft, sort_keys=True)
-            if current == previous and is_exportable(draft):
+            current = fingerprint(draft)
+            landed = current != sent_over if sent_over else is_exportable(draft)
+            if current == previous and landed:
                 break
             previous = current
             if not told and time.monotonic() - started >= self._config.tell_after_s:
@@ -304,6 +330,9 @@ class Conversation:
                 await self._notifier.progress(work, Stage.THINKING, line=self._still_working(work))
             await ctx.tick()
             await asyncio.sleep(self._config.settle_poll_s)
+        else:
+            if previous == sent_over:
+                raise NoAnswer("the stream dropped and the session state never changed")
         work.phase = Phase.EDITED
         await ctx.checkpoint()
 

@@ -17,7 +17,8 @@ Errors carry data, never a token; user-facing words are chosen in one place (`co
     │   ├── ScopeMissing             HTTP 403: the token lacks a scope; retrying cannot help
     │   ├── RateLimited              HTTP 429: wait, retry once
     │   │   └── AnonymousTokenRefused  no new anonymous token: the operator should set NEMO_TOKEN
-    │   └── RenderFailed             the render was rejected or failed
+    │   ├── RenderFailed             the render was rejected or failed
+    │   └── NoAnswer                 a message's stream dropped and the state never changed
     ├── RenderTimedOut               the render did not finish before the deadline
     ├── AttachmentUnavailable        the chat platform cannot hand the file over
     ├── EmptyFile                    the attachment has no bytes
@@ -117,6 +118,13 @@ class AnonymousTokenRefused(RateLimited):
 
 class RenderFailed(BackendError):
     code = "render_failed"
+
+
+class NoAnswer(BackendError):
+    """A message's stream dropped, and the session state never showed its result: whether the
+    backend got it at all is unknown, and sending it again is the user's call."""
+
+    code = "no_answer"
 
 
 class RenderTimedOut(ClipbridgeError):

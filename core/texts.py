@@ -195,6 +195,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "The video service isn't answering right now. Please try again in a few minutes.",
         "zh": "视频服务暂时没有响应，请几分钟后再试。",
     },
+    "problem.no_answer": {
+        "en": "The video service didn't answer your message, and nothing in your video "
+        "changed. Please send it again.",
+        "zh": "视频服务没有回复你的消息，视频也没有任何变化。请重新发送。",
+    },
     "problem.render_failed": {
         "en": "The render failed. Please try again.",
         "zh": "渲染失败，请重试。",

@@ -3,7 +3,8 @@ a share of them (`chance`) for load tests.
 
 Every API route is wrapped in a `FaultGate`, which counts the call in `Stats` and, when a fault
 is armed for it, either answers in the fault's place (result codes, HTTP statuses, ``reset``:
-the handler never runs) or lets the handler run and damages its answer on the way out
+the handler never runs; ``lost``: a stream opens and drops, and the handler never runs, as when a
+proxy loses the request) or lets the handler run and damages its answer on the way out
 (``stall``, ``malformed``, ``cut_sse``: the work is done, the client just cannot see it).
 """
 
@@ -50,6 +51,7 @@ Mode = Literal[
     "stall",
     "malformed",
     "reset",
+    "lost",
 ]
 ENDPOINTS: tuple[str, ...] = get_args(Endpoint)
 MODES: tuple[str, ...] = get_args(Mode)
@@ -150,6 +152,8 @@ class FaultGate:
         self._stats.count(f"fault_{fault.mode}")
         if fault.mode == "reset":
             await _reset(scope, receive, send)
+        elif fault.mode == "lost":
+            await _lost(scope, receive, send)
         elif fault.mode in ("stall", "malformed", "cut_sse"):
             tamper = _Tamper(fault, send)
             try:
@@ -205,6 +209,14 @@ async def _reset(scope: Scope, receive: Receive, send: Send) -> None:
         {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
     )
     await send({"type": "http.response.body", "body": b"{", "more_body": True})
+
+
+async def _lost(scope: Scope, receive: Receive, send: Send) -> None:
+    """A stream that opens, says nothing, and drops: the request went nowhere."""
+    headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b": open\n\n", "more_body": True})
+    await _reset(scope, receive, send)
 
 
 class _Tamper:

@@ -18,6 +18,7 @@ from core.events import Target, VideoReady
 from engine.server import RunningEngine
 from tests.fixtures.core import (
     FAST_JOBS,
+    HeldThinking,
     HeldUploads,
     RecordingSink,
     message,
@@ -202,6 +203,41 @@ async def test_a_step_aborted_during_the_upload_finishes_the_send_and_is_not_rep
     assert len(sink.of("video")) == 1, sink.summary()
     assert not sink.of("problem"), sink.summary()
     assert sink.of("progress")[-1].stage == "done", sink.summary()
+
+
+async def test_a_turn_aborted_just_before_its_message_went_out_sends_it_on_resuming(
+    redis_url: str,
+    key_prefix: str,
+    engine: RunningEngine,
+    photo: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """saq's sweep aborts the turn while the chat is being told "thinking", before the agent
+    has the message. The turn run again must send it (once), not wait for an answer to a
+    message that never went out and then tell the user there is nothing to export."""
+    caplog.set_level(logging.INFO, logger="saq")
+    sink = HeldThinking(tmp_path / "kept")
+    settings = settings_for(
+        redis_url, key_prefix, engine.base_url, tmp_path / "work", settle_max_s=3.0
+    )
+    async with running_core(settings, sink) as runtime:
+        queue = runtime.core.job_queue
+        await runtime.core.submit(message("c1", files=(photo,)))
+        await asyncio.wait_for(sink.thinking.wait(), 90)
+        (job,) = [job async for job in queue.iter_jobs(statuses=[Status.ACTIVE])]
+
+        await queue.abort(job, error="swept")
+        await eventually(lambda: "Aborting" in caplog.text, 30, "the worker to cancel the turn")
+        sink.answer.set()
+        await job.refresh(until_complete=30)
+        await queue.retry(job, error="swept")
+        await sink.wait_for(RecordingSink.has_outcome, 90)
+        await wait_until_idle(runtime.core, "test:c1")
+
+    assert len(sink.of("video")) == 1, sink.summary()
+    assert not sink.of("problem"), sink.summary()
+    assert (await EngineAdmin(engine.base_url).stats()).call_count("sse") == 1
 
 
 async def test_an_export_whose_next_step_was_lost_is_driven_again_by_the_restarted_turn(

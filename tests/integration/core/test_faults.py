@@ -53,6 +53,8 @@ CASES = [
     Case("sse", "cut_sse", "video", after_events=1),
     Case("sse", "malformed", "video"),
     Case("sse", "reset", "backend_unavailable"),
+    # The stream opens and drops, and the state never changes: the user is told to send again.
+    Case("sse", "lost", "no_answer", settings=(("settle_max_s", 2.0),)),
     Case("state", "malformed", "video"),
     Case("state", "malformed", "backend_unavailable", times=3),
     Case("render_poll", "http_503", "video", times=2),  # polling carries on
