@@ -20,7 +20,13 @@ from core.messages import Inbound
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
 from tests.fixtures.engine import EngineAdmin, EngineFactory, FaultMode
 from tests.fixtures.soak import SoakRow, record
-from tests.fixtures.workers import WorkerPool, error_records, eventually, worker_env
+from tests.fixtures.workers import (
+    WorkerPool,
+    error_records,
+    eventually,
+    log_lines_with,
+    worker_env,
+)
 
 CHATS = int(os.environ.get("SOAK_CHATS", "1000"))
 FAULT_MODES: tuple[FaultMode, ...] = ("http_500", "http_503", "reset", "malformed")
@@ -93,7 +99,11 @@ async def test_a_thousand_chats_three_messages_each_with_five_percent_faults(
     record(row)
     told = sum(1 for e in pool.events() if e["type"] == "problem")
     rendered = sum(1 for m in photos if videos[m])
-    print(f"\nload: {wall_s:.0f} s; {rendered}/{len(photos)} photos rendered; {told} told why not")
+    swept = log_lines_with(tmp_path / "workers", "Sweeping job")
+    print(
+        f"\nload: {wall_s:.0f} s; {rendered}/{len(photos)} photos rendered; {told} told why not;"
+        f" {swept} jobs swept"
+    )
     assert (row.lost, row.duplicates, row.crashes) == (0, 0, 0), (row, errors[:3])
     assert injected >= calls * FAULT_SHARE * 0.6, (injected, calls)
 

@@ -4,6 +4,7 @@ platform "test" printing JSON-line events to a file. Settings come from the envi
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ async def main(events: Path) -> None:
         platforms = {PLATFORM: PlatformPorts(ConsoleSource(), sink)}
         settings = Settings(_env_file=None)  # type: ignore[call-arg]
         configure(settings.log_level, settings.log_format, settings.secrets())
+        logging.getLogger("saq").setLevel(logging.INFO)  # a swept job shows in the worker's log
         async with (
             open_runtime(settings, platforms, job_limits=FAST_JOBS) as runtime,
             running_worker(runtime.core, grace_s=1),
