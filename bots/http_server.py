@@ -28,6 +28,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from bots.failures import port_error
 from bots.logs import adopt_uvicorn_loggers
 
 # Telegram, a kubelet probe or Prometheus sends its whole request at once: 10 s is generous.
@@ -118,14 +119,22 @@ async def serve(
     *,
     timeout_s: int = TIMEOUT_S,
     max_connections: int = MAX_CONNECTIONS,
+    setting: str = "the port",
 ) -> Served:
     """Bind and listen first (port 0 picks a free one, read back; clients may connect as soon
-    as this returns), then serve until `stop()`."""
+    as this returns), then serve until `stop()`. A port that cannot be had is an OperatorError
+    naming `setting`, the setting that chose it."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(BACKLOG)
+    except OSError as exc:
+        sock.close()
+        failure = port_error(exc, host, port, setting)
+        if failure is None:
+            raise
+        raise failure from exc
     except BaseException:
         sock.close()
         raise

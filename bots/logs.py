@@ -126,7 +126,7 @@ def configure(level: str, fmt: str, secrets: Iterable[str] = ()) -> Redactor:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "saq"):
+    for noisy in ("httpx", "httpcore", "saq", "discord.client"):  # discord.client: "logging in"
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     logging.getLogger("saq").addFilter(_QuietStop())
     adopt_uvicorn_loggers()

@@ -117,8 +117,42 @@ def scheme_of(url: str) -> str:
     return url.partition("://")[0].lower() if "://" in url else ""
 
 
+ENCODINGS = {"@": "%40", "/": "%2F", "?": "%3F", "#": "%23", "%": "%25"}
+
+
+def unencoded_in_password(url: str) -> str:
+    """Advice when the user or password part of `url` holds characters a URL reserves, as
+    typed ('' when it holds none): the URL then splits somewhere the operator did not mean.
+    The advice names the characters, never the password."""
+    userinfo, at, _ = url.partition("://")[2].rpartition("@")
+    raw = [char for char in "@/?#" if char in userinfo]
+    if not at or not raw:
+        return ""
+    codes = ", ".join(f"{char} as {ENCODINGS[char]}" for char in raw)
+    return f"the password in REDIS_URL holds {' '.join(raw)} as typed: percent-encode it ({codes})"
+
+
+class PasswordNotEncoded(RedisUrlError):
+    """REDIS_URL splits in the wrong place because its password holds a reserved character."""
+
+    def __init__(self, advice: str) -> None:
+        what, _, fix = advice.partition(": ")
+        super().__init__(what)
+        self.fix = fix
+
+
 def check_redis_url(url: str) -> None:
     """Raise RedisUrlError when `url` is not a form clipbridge can use; it opens no connection."""
+    advice = unencoded_in_password(url)
+    try:
+        _check_form(url)
+    except RedisUrlError:
+        if not advice:
+            raise
+        raise PasswordNotEncoded(advice) from None
+
+
+def _check_form(url: str) -> None:
     scheme = scheme_of(url)
     if scheme in CLUSTER_SCHEMES:
         parse_cluster_url(url)

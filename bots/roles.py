@@ -98,7 +98,9 @@ async def run_role(settings: Settings, *, ingress: frozenset[str], workers: bool
         served = None
         if settings.health_port:
             app = health_app(checks, runtime.core)
-            served = await serve(app, settings.health_listen, settings.health_port)
+            served = await serve(
+                app, settings.health_listen, settings.health_port, setting="HEALTH_PORT"
+            )
         ready = {"ingress": sorted(ingress), "workers": workers}
         try:
             if workers:

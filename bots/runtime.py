@@ -8,9 +8,14 @@ from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from bots.failures import OperatorError
 from bots.redis_server import redis_url_for
 from bots.redis_urls import close_client, redis_client
 from core.app import Core
@@ -21,6 +26,8 @@ from core.settings import Settings
 from engine.server import start_in_thread
 from engine.settings import EngineSettings
 
+REDIS_CHECK_S = 5.0
+BACKEND_CHECK_S = 10.0
 JobHook = Callable[[JobContext], Coroutine[Any, Any, None]]
 
 
@@ -46,6 +53,7 @@ async def open_runtime(
         redis_url = stack.enter_context(
             redis_url_for(settings.redis_url, try_local=try_local_redis)
         )
+        await check_redis(redis_url)
         local = settings.nemo_api_base == "local"
         if local:
             engine = (engine_settings or EngineSettings()).model_copy(
@@ -62,6 +70,8 @@ async def open_runtime(
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
         try:
             async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
+                if not local:
+                    await check_backend(http, base_url)
                 core = Core(
                     settings,
                     redis=redis,
@@ -76,6 +86,37 @@ async def open_runtime(
         finally:
             await close_client(redis)
             await close_client(job_redis)
+
+
+async def check_redis(url: str) -> None:
+    """Ask Redis once, without the clients' reconnecting: a Redis that is away or refuses the
+    password is reported within seconds, not after a minute of quiet retries."""
+    probe = redis_client(
+        url,
+        max_connections=1,
+        retry=Retry(NoBackoff(), 0),
+        socket_connect_timeout=REDIS_CHECK_S,
+        socket_timeout=REDIS_CHECK_S,
+    )
+    try:
+        async with asyncio.timeout(REDIS_CHECK_S * 2):  # a cluster asks several nodes
+            await probe.ping()
+    except TimeoutError:
+        raise RedisTimeoutError("Redis did not answer a PING in time") from None
+    finally:
+        await close_client(probe)
+
+
+async def check_backend(http: httpx.AsyncClient, base_url: str) -> None:
+    """The backend answers HTTP at all (any status will do): else OperatorError, at start."""
+    try:
+        await http.get(base_url, timeout=BACKEND_CHECK_S)
+    except httpx.HTTPError as exc:
+        host = urlsplit(base_url).hostname or base_url
+        raise OperatorError(
+            f"no route to the video backend at {host} ({type(exc).__name__})",
+            "check NEMO_API_BASE and this machine's network; NEMO_API_BASE=local renders here",
+        ) from exc
 
 
 @asynccontextmanager

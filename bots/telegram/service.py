@@ -19,6 +19,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bots.edit_throttle import EditThrottle
+from bots.failures import OperatorError
 from bots.http_server import Served, serve
 from bots.telegram.ingress import TelegramIngress
 from bots.telegram.parse import Limits
@@ -115,13 +116,20 @@ class TelegramService:
         settings = self._settings
         secret = settings.telegram_webhook_secret
         if secret is None:
-            raise ValueError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
+            raise OperatorError(
+                "TELEGRAM_WEBHOOK_URL is set without TELEGRAM_WEBHOOK_SECRET",
+                "set TELEGRAM_WEBHOOK_SECRET to a random string (A-Z, a-z, 0-9, _ and -; "
+                "up to 256 characters), or unset TELEGRAM_WEBHOOK_URL to poll",
+            )
         path = urlsplit(settings.telegram_webhook_url).path or "/"
         app = webhook_app(
             self._ingress.take, self._bot, self._core.metrics, secret.get_secret_value(), path
         )
         self._served = await serve(
-            app, settings.telegram_webhook_listen, settings.telegram_webhook_port
+            app,
+            settings.telegram_webhook_listen,
+            settings.telegram_webhook_port,
+            setting="TELEGRAM_WEBHOOK_PORT",
         )
         await self._bot.set_webhook(
             settings.telegram_webhook_url,

@@ -16,7 +16,7 @@ import pytest
 from telegram import Bot, Update
 
 from bots.health import health_app, redis_check
-from bots.http_server import Served, serve
+from bots.http_server import MAX_CONNECTIONS, TIMEOUT_S, Served, serve
 from bots.runtime import open_runtime
 from bots.telegram.webhook import SECRET_HEADER, webhook_app
 from core.metrics import Metrics
@@ -66,8 +66,12 @@ async def server(
                 '{"update_id": 1, '
             ).encode()
 
-        async def start(**limits: int) -> Served:
-            served = await serve(app, "127.0.0.1", 0, **limits)
+        async def start(
+            timeout_s: int = TIMEOUT_S, max_connections: int = MAX_CONNECTIONS
+        ) -> Served:
+            served = await serve(
+                app, "127.0.0.1", 0, timeout_s=timeout_s, max_connections=max_connections
+            )
             stack.push_async_callback(served.stop)
             return served
 
