@@ -3,20 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
+import os
+import sys
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+import discord
 import httpx
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
-from bots.redis_urls import FORMS, RedisUrlError, close_client, describe, redis_client
+from bots.failures import explain
+from bots.redis_urls import (
+    RedisUrlError,
+    close_client,
+    describe,
+    redis_client,
+    unencoded_in_password,
+)
 from core.errors import BackendError, TokenInvalid
 from core.fit import ffmpeg_path
 from core.nemo.client import Attribution, NemoClient
 from core.settings import Settings
 
 TIMEOUT_S = 10.0
+# What the bot does in a channel: read it, post and reply (threads too) with videos and links.
+BOT_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +48,11 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False  # worth reading, but nothing fails because of it
+
+    @property
+    def mark(self) -> str:
+        return "!" if self.warning else "✔" if self.ok else "✘"
 
 
 async def ffmpeg_check(settings: Settings) -> Check:
@@ -69,20 +97,26 @@ async def redis_check(settings: Settings) -> Check:
             max_connections=2,
             wait_s=TIMEOUT_S,
             socket_connect_timeout=TIMEOUT_S,
+            retry=Retry(NoBackoff(), 0),  # one answer, at once: no reconnecting
         )
     except RedisUrlError as exc:  # its text never holds the URL
-        return Check("redis", False, str(exc), f"set REDIS_URL to one of: {FORMS}")
+        return _named("redis", exc, settings)
     cluster: dict[str, Any] | None = None  # CLUSTER INFO, on a cluster
     try:
         info = await client.info("server")
         if isinstance(client, RedisCluster):
             cluster = await client.cluster_info()
     except Exception as exc:
+        advice = unencoded_in_password(settings.redis_url)
+        named = explain(exc, settings)
+        if named is not None:
+            return Check("redis", False, named.what, advice or named.fix)
         return Check(
             "redis",
             False,
             f"{what} does not answer ({type(exc).__name__})",
-            "check REDIS_URL (hosts, ports, service name, passwords) and that Redis is running",
+            advice
+            or "check REDIS_URL (hosts, ports, service name, passwords) and that Redis is running",
         )
     finally:
         await close_client(client)
@@ -118,13 +152,17 @@ async def redis_check(settings: Settings) -> Check:
 
 async def backend_check(settings: Settings) -> Check:
     if settings.nemo_api_base == "local":
-        detail = "NEMO_API_BASE=local: the local engine renders in this process"
-        if settings.redis_url:  # a shared Redis suggests several processes
-            detail += (
-                "; with several processes each would run its own engine: run "
-                "`clipbridge engine` once and set NEMO_API_BASE to its URL"
+        if settings.redis_url:  # a Redis of its own is there to be shared by several processes
+            return Check(
+                "backend",
+                False,
+                "NEMO_API_BASE=local starts an engine inside each process, and REDIS_URL shares "
+                "the chats between processes: a chat's session would live in one engine and "
+                "its next job run in another",
+                "run `clipbridge engine` as its own service (compose and Kubernetes do) and set "
+                "NEMO_API_BASE to its URL, or unset REDIS_URL for one process on its own",
             )
-        return Check("backend", True, detail)
+        return Check("backend", True, "NEMO_API_BASE=local: an engine renders in this process")
     attribution = Attribution(settings.nemo_skill_version, settings.nemo_skill_platform)
     async with httpx.AsyncClient(timeout=TIMEOUT_S) as http:
         try:
@@ -166,7 +204,7 @@ async def backend_check(settings: Settings) -> Check:
 async def telegram_check(settings: Settings) -> Check | None:
     if settings.telegram_bot_token is None:
         return None
-    from telegram.error import InvalidToken, TelegramError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bots.telegram.service import make_bot
 
@@ -174,13 +212,9 @@ async def telegram_check(settings: Settings) -> Check | None:
     try:
         await bot.initialize()  # calls getMe
         name = bot.username
-    except InvalidToken:  # its message contains the token: never shown
-        return Check(
-            "telegram",
-            False,
-            "the bot token is not accepted",
-            "copy TELEGRAM_BOT_TOKEN again from BotFather",
-        )
+        reads_all = bool(bot.bot.can_read_all_group_messages)
+    except (InvalidToken, NetworkError) as exc:  # InvalidToken's text holds the token: not shown
+        return _named("telegram", exc, settings)
     except TelegramError as exc:
         return Check(
             "telegram",
@@ -191,64 +225,161 @@ async def telegram_check(settings: Settings) -> Check | None:
     finally:
         await bot.shutdown()
         await bot.request.shutdown()  # PTB skips it when initialize() failed
-    return Check("telegram", True, f"bot @{name} answers")
+    privacy = (
+        "privacy mode off: it sees every group message"
+        if reads_all
+        else "privacy mode on: in groups it sees commands, mentions and replies to it"
+    )
+    how = "webhook" if settings.telegram_webhook_url else "long polling"
+    return Check("telegram", True, f"bot @{name} answers ({privacy}; {how})")
 
 
 async def discord_check(settings: Settings) -> Check | None:
     if settings.discord_bot_token is None:
         return None
+    import aiohttp
     import discord
 
     from bots.discord.service import point_at
 
     point_at(settings)
-    client = discord.Client(intents=discord.Intents.none())
+    # The intents the bot runs with: with none at all discord.py warns of missing guild state.
+    client = discord.Client(intents=discord.Intents(guilds=True))
     try:
-        await client.login(settings.discord_bot_token.get_secret_value())
-        user = client.user
-    except discord.LoginFailure:
+        async with asyncio.timeout(TIMEOUT_S):
+            await client.login(settings.discord_bot_token.get_secret_value())
+            app = await client.application_info()
+    except (discord.LoginFailure, aiohttp.ClientError) as exc:
+        return _named("discord", exc, settings)
+    except TimeoutError:
         return Check(
             "discord",
             False,
-            "the bot token is not accepted",
-            "copy DISCORD_BOT_TOKEN again from the Developer Portal",
+            f"Discord did not answer within {TIMEOUT_S:.0f} s",
+            "check this machine's network and firewall, or DISCORD_API_BASE",
         )
     except discord.HTTPException as exc:
         return Check(
             "discord",
             False,
-            f"login failed (HTTP {exc.status})",
-            "check DISCORD_API_BASE and the network",
+            f"Discord answered HTTP {exc.status}",
+            "check DISCORD_API_BASE and Discord's status page",
         )
     finally:
         await client.close()
-    return Check("discord", True, f"bot {user} logs in")
+    invite = discord.utils.oauth_url(
+        app.id, permissions=BOT_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+    where = (
+        f"its commands go to servers {settings.discord_guild_ids} at once"
+        if settings.discord_guild_ids
+        else "its commands are global (new ones can take a while to show)"
+    )
+    return Check("discord", True, f"application {app.name!r} logs in; {where}", f"invite: {invite}")
 
 
-async def diagnose(settings: Settings) -> list[Check]:
-    checks = [
-        await ffmpeg_check(settings),
-        await redis_check(settings),
-        await backend_check(settings),
-        await telegram_check(settings),
-        await discord_check(settings),
-    ]
-    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
-        checks.append(
-            Check(
-                "platforms",
-                False,
-                "no chat platform is configured",
-                "set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN",
+def unknown_settings(names: Iterable[str]) -> list[Check]:
+    """Names that look like a clipbridge setting but are none: a typo is otherwise ignored."""
+    known = known_settings()
+    found = []
+    for name in sorted(set(names)):
+        upper = name.upper()
+        if upper in known:
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.8)
+        if close:
+            found.append(
+                Check(
+                    "settings",
+                    True,
+                    f"{name} is not a clipbridge setting and is ignored",
+                    f"did you mean {close[0]}?",
+                    warning=True,
+                )
             )
+    return found
+
+
+def known_settings() -> list[str]:
+    from engine.settings import EngineSettings
+
+    core = [name.upper() for name in Settings.model_fields]
+    engine = [f"ENGINE_{name.upper()}" for name in EngineSettings.model_fields]
+    return core + engine
+
+
+def settings_names(env_file: Path = Path(".env")) -> list[str]:
+    """Every name set for this process: the environment's, and the .env file's."""
+    names = list(os.environ)
+    if env_file.is_file():
+        for line in env_file.read_text(errors="replace").splitlines():
+            name, equals, _ = line.strip().removeprefix("export ").partition("=")
+            if equals and name and not name.startswith("#"):
+                names.append(name.strip())
+    return names
+
+
+def plan(settings: Settings) -> list[tuple[str, Callable[[], Awaitable[Check | None]]]]:
+    """The checks in order, each with what it is doing (shown while it waits)."""
+    return [
+        ("FFmpeg", lambda: ffmpeg_check(settings)),
+        ("Redis", lambda: redis_check(settings)),
+        ("the video backend", lambda: backend_check(settings)),
+        ("Telegram", lambda: telegram_check(settings)),
+        ("Discord", lambda: discord_check(settings)),
+    ]
+
+
+def platforms_check(settings: Settings) -> Check | None:
+    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
+        return Check(
+            "platforms",
+            False,
+            "no chat platform is configured",
+            "set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN",
         )
-    return [check for check in checks if check is not None]
+    return None
 
 
-async def doctor(settings: Settings) -> int:
-    results = await diagnose(settings)
-    for check in results:
-        print(f"{'✔' if check.ok else '✘'} {check.name}: {check.detail}")
-        if check.fix:
-            print(f"    fix: {check.fix}")
-    return 0 if all(check.ok for check in results) else 1
+async def diagnose(settings: Settings, names: Iterable[str] = ()) -> list[Check]:
+    results: list[Check | None] = [*unknown_settings(names)]
+    for _, run in plan(settings):
+        results.append(await run())
+    results.append(platforms_check(settings))
+    return [check for check in results if check is not None]
+
+
+async def doctor(settings: Settings, out: TextIO = sys.stdout) -> int:
+    """Print each check as it ends; while one waits on the network, a terminal shows which."""
+    shown = unknown_settings(settings_names())
+    for check in shown:
+        _print(check, out)
+    live = out.isatty()
+    for doing, run in plan(settings):
+        if live:
+            print(f"… checking {doing}", end="\r", file=out, flush=True)
+        found = await run()
+        if live:
+            print("\x1b[2K", end="", file=out)  # the progress line goes
+        if found is not None:
+            _print(found, out)
+            shown.append(found)
+    last = platforms_check(settings)
+    if last is not None:
+        _print(last, out)
+        shown.append(last)
+    return 0 if all(check.ok for check in shown) else 1
+
+
+def _print(check: Check, out: TextIO) -> None:
+    print(f"{check.mark} {check.name}: {check.detail}", file=out, flush=True)
+    if check.fix:
+        print(f"    fix: {check.fix}" if not check.ok else f"    {check.fix}", file=out, flush=True)
+
+
+def _named(name: str, exc: BaseException, settings: Settings) -> Check:
+    """The check failed the way `bots.failures` words it for every role."""
+    named = explain(exc, settings)
+    if named is None:
+        return Check(name, False, f"failed ({type(exc).__name__})", "check the settings it uses")
+    return Check(name, False, named.what, named.fix)

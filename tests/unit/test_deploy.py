@@ -406,3 +406,17 @@ def test_the_systemd_unit_runs_a_role_as_its_own_user() -> None:
     assert service["NoNewPrivileges"] == "yes"
     assert service["ProtectSystem"] == "strict"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_the_compose_recipe_makes_an_env_that_uses_the_engine_service(tmp_path: Path) -> None:
+    """README's first compose step, run as written: the deploy/.env it makes leaves the backend
+    empty, which compose.yaml turns into its engine service, never "local"."""
+    readme = (ROOT / "README.md").read_text()
+    (step,) = [line for line in readme.splitlines() if line.startswith("sed ") and ".env" in line]
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / ".env.example").write_text((ROOT / ".env.example").read_text())
+    subprocess.run(["sh", "-c", step.partition("#")[0]], cwd=tmp_path, check=True)
+    made = (tmp_path / "deploy" / ".env").read_text().splitlines()
+    assert "NEMO_API_BASE=" in made and "NEMO_API_BASE=local" not in made
+    service = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["x-clipbridge"]
+    assert service["environment"]["NEMO_API_BASE"] == "${NEMO_API_BASE:-http://engine:8700}"
