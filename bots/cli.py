@@ -81,9 +81,12 @@ def read_settings() -> Settings:
     except ValidationError as exc:
         wrong = []
         for error in exc.errors():
-            name = "_".join(str(part) for part in error["loc"][:1]).upper() or "a setting"
+            name = "_".join(str(part) for part in error["loc"][:1]).upper()
             said = error["msg"].removeprefix("Value error, ")
-            wrong.append(f"{name} {said}" if said[:1].islower() else f"{name}: {said}")
+            if not name:  # a rule over several settings names them itself
+                wrong.append(said)
+            else:
+                wrong.append(f"{name} {said}" if said[:1].islower() else f"{name}: {said}")
         raise OperatorError(
             "a setting is not valid: " + "; ".join(wrong),
             "correct it in .env or the environment (.env.example documents each one)",

@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PLACEHOLDERS = {"changeme", "change-me", "your-token", "your-token-here", "xxx", "token", "..."}
@@ -142,6 +142,29 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("telegram_api_base", "discord_api_base")
+    @classmethod
+    def _check_platform_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _check_webhook(self) -> Settings:
+        # Telegram's own servers call webhooks over HTTPS only; a self-hosted Bot API server
+        # (TELEGRAM_API_BASE) may call plain HTTP.
+        url, official = self.telegram_webhook_url, "api.telegram.org" in self.telegram_api_base
+        if (
+            url
+            and not url.startswith("https://")
+            and not (official is False and url.startswith("http://"))
+        ):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_URL must be a public https:// URL (Telegram calls webhooks "
+                "over HTTPS only), or empty for long polling"
+            )
+        return self
 
     @field_validator("nemo_api_base")
     @classmethod

@@ -195,6 +195,8 @@ async def test_redis_refusing_the_password(tmp_path: Path) -> None:
         ("REDIS_URL", f"redis://:{REDIS_PASSWORD}/x@127.0.0.1:6379/0", "Fix: percent-encode"),
         ("NEMO_API_BASE", "ftp://backend.example.org", "NEMO_API_BASE must be an http(s) URL"),
         ("HEALTH_PORT", "nine", "HEALTH_PORT: Input should be a valid integer"),
+        ("TELEGRAM_WEBHOOK_URL", "http://bot.example.org/hook", "must be a public https:// URL"),
+        ("DISCORD_API_BASE", "discord.com/api/v10", "DISCORD_API_BASE must be an http(s) URL"),
     ],
 )
 async def test_a_setting_in_a_form_that_cannot_work(
