@@ -16,6 +16,7 @@ from typing import Protocol
 
 import httpx
 
+from bots.failures import OperatorError
 from bots.health import Check, backend_check, health_app, redis_check
 from bots.http_server import serve
 from bots.runtime import Runtime, open_runtime, running_worker
@@ -28,6 +29,8 @@ class IngressService(Protocol):
     name: str
 
     def healthy(self) -> bool: ...
+
+    async def ended(self) -> None: ...  # returns or raises when it stops by itself
 
 
 @asynccontextmanager
@@ -106,14 +109,34 @@ async def run_role(settings: Settings, *, ingress: frozenset[str], workers: bool
             if workers:
                 async with running_worker(runtime.core):
                     log.info("ready", extra=ready)
-                    await stop.wait()  # SIGTERM: stop taking jobs, hand back what runs
+                    await until_stopped(stop, services)  # then: stop taking jobs, hand back
             else:
                 log.info("ready", extra=ready)
-                await stop.wait()
+                await until_stopped(stop, services)
         finally:
             if served is not None:
                 await served.stop()
     return 0
+
+
+async def until_stopped(stop: asyncio.Event, services: list[IngressService]) -> None:
+    """Wait for SIGTERM, or for an ingress that stops by itself: its error (a token revoked
+    while running) ends the role, to be told in one line; an ingress that ends quietly is an
+    OperatorError of its own, since the role is then of no use."""
+    waits = {asyncio.create_task(service.ended()): service for service in services}
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait([stopping, *waits], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (stopping, *waits):
+            task.cancel()
+    for task, service in waits.items():
+        if task in done:
+            task.result()
+            raise OperatorError(
+                f"the {service.name} ingress stopped by itself",
+                "run it again with -v and read the log above",
+            )
 
 
 def _as_check(service: IngressService) -> Check:

@@ -110,6 +110,12 @@ class DiscordService:
         if not guilds:
             await self.tree.sync()
 
+    async def ended(self) -> None:
+        """Return (or raise: a token revoked, an intent refused) when the gateway connection
+        ends by itself; it runs until `stop` otherwise."""
+        if self._connection is not None:
+            await asyncio.shield(self._connection)
+
     def healthy(self) -> bool:
         return self.client.is_ready() and not self.client.is_closed()
 

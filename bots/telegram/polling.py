@@ -18,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,12 @@ class Poller:
         if self._fetching is not None:
             self._fetching.cancel()
         if self._task is not None:
-            await self._task
+            await asyncio.gather(self._task, return_exceptions=True)  # `ended` reports it
+
+    async def ended(self) -> None:
+        """Return when polling ends by itself; raise what ended it (a revoked token)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
 
     async def _run(self) -> None:
         offset: int | None = None
@@ -80,6 +85,8 @@ class Poller:
         while not self._stopping.is_set():
             try:
                 updates = await self._fetch(offset)
+            except InvalidToken:  # revoked (BotFather's /revoke): asking again cannot help
+                raise
             # Telegram or the network failing, or (rarely) an answer PTB cannot parse: try
             # again later, as PTB's own Updater does.
             except Exception as exc:

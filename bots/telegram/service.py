@@ -9,6 +9,7 @@ writes) has Telegram deliver it again instead of losing it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -136,6 +137,13 @@ class TelegramService:
             secret_token=secret.get_secret_value(),
             allowed_updates=UPDATES,
         )
+
+    async def ended(self) -> None:
+        """Return (or raise) when the ingress stops by itself; it runs until `stop` otherwise."""
+        if self._poller is not None:
+            await self._poller.ended()
+        elif self._served is not None:
+            await asyncio.shield(self._served.task)
 
     def healthy(self) -> bool:
         if self._webhook:

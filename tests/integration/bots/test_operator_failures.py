@@ -58,13 +58,15 @@ async def clipbridge(*args: str, env: dict[str, str], cwd: Path) -> Ran:
     return Ran(process.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
 
 
-def assert_one_line(ran: Ran, *words: str) -> None:
+def assert_one_line(ran: Ran, *words: str, started: bool = False) -> None:
+    """The failure is told in one line; before it, only a role that `started` logged."""
     shown = ran.out + ran.err
     assert ran.code != 0, shown
     assert "Traceback" not in shown, shown
     for secret in SECRETS:
         assert secret not in shown, f"a secret was printed:\n{shown}"
-    (line,) = ran.lines
+    *before, line = ran.lines
+    assert started or not before, shown
     assert line.startswith("clipbridge: ") and "Fix: " in line, line
     for word in words:
         assert word in line, line
@@ -232,3 +234,15 @@ async def test_run_with_nothing_configured_says_what_to_set_on_stdout(tmp_path: 
     assert not ran.err
     assert "TELEGRAM_BOT_TOKEN" in ran.out and "DISCORD_BOT_TOKEN" in ran.out
     assert "clipbridge doctor" in ran.out and "clipbridge chat" in ran.out
+
+
+async def test_a_token_revoked_while_polling_ends_the_role_in_one_line(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """The token works at start (getMe, setMyCommands) and is refused from the first poll on,
+    as after BotFather's /revoke: asking again cannot help, so the role stops and says why."""
+    fake_telegram.fail("getUpdates", 401, "Unauthorized", times=100)
+    env = {**QUIET, **telegram_at(fake_telegram, fake_telegram.token)}
+    ran = await clipbridge("telegram", env=env, cwd=tmp_path)
+    assert_one_line(ran, "Telegram does not accept TELEGRAM_BOT_TOKEN", started=True)
+    assert "ready" in ran.err, "it had started"
