@@ -17,7 +17,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bots.failures import explain
+from bots.failures import explain, no_route
 from bots.redis_urls import (
     RedisUrlError,
     close_client,
@@ -252,11 +252,8 @@ async def discord_check(settings: Settings) -> Check | None:
     except (discord.LoginFailure, aiohttp.ClientError) as exc:
         return _named("discord", exc, settings)
     except TimeoutError:
-        return Check(
-            "discord",
-            False,
-            f"Discord did not answer within {TIMEOUT_S:.0f} s",
-            "check this machine's network and firewall, or DISCORD_API_BASE",
+        return _named(
+            "discord", no_route("Discord", settings.discord_api_base, "DISCORD_API_BASE"), settings
         )
     except discord.HTTPException as exc:
         return Check(

@@ -102,10 +102,7 @@ def _telegram(exc: BaseException, settings: Settings | None) -> OperatorError | 
         )
     if isinstance(exc, errors.NetworkError):
         base = settings.telegram_api_base if settings else "https://api.telegram.org"
-        return OperatorError(
-            f"no route to Telegram at {_host(base)}",
-            "check this machine's network and firewall, or TELEGRAM_API_BASE",
-        )
+        return no_route("Telegram", base, "TELEGRAM_API_BASE")
     return None
 
 
@@ -125,13 +122,10 @@ def _discord(exc: BaseException, settings: Settings | None) -> OperatorError | N
             "clipbridge needs none: use its own client, with no intents added",
         )
     aiohttp = sys.modules.get("aiohttp")
-    no_route = (discord.GatewayNotFound,) + ((aiohttp.ClientError,) if aiohttp else ())
-    if isinstance(exc, no_route):
+    unreachable = (discord.GatewayNotFound,) + ((aiohttp.ClientError,) if aiohttp else ())
+    if isinstance(exc, unreachable):
         base = settings.discord_api_base if settings else "https://discord.com/api/v10"
-        return OperatorError(
-            f"no route to Discord at {_host(base)}",
-            "check this machine's network and firewall, or DISCORD_API_BASE",
-        )
+        return no_route("Discord", base, "DISCORD_API_BASE")
     return None
 
 
@@ -171,6 +165,13 @@ def _redis_where(settings: Settings | None) -> str:
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         return f"{what} at {host}:{parts.port or 6379}"
     return what
+
+
+def no_route(what: str, base: str, setting: str) -> OperatorError:
+    return OperatorError(
+        f"no route to {what} at {_host(base)}",
+        f"check this machine's network and firewall, or {setting}",
+    )
 
 
 def _host(url: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 from saq.job import Status
+from saq.queue import Queue
 
 from bots.runtime import running_worker, wait_until_idle
 from core.events import Target, VideoReady
@@ -58,6 +59,19 @@ async def crash_and_recover(
             # The chat must end up holding nothing, so no late second delivery can follow.
             await wait_until_idle(ingress.core, "test:c1")
     return events_in(first), events_in(second)
+
+
+async def sweep_the_active_job(
+    queue: Queue, caplog: pytest.LogCaptureFixture, *, release: asyncio.Event
+) -> None:
+    """What saq's sweep does to a job it judges dead: abort it (the worker cancels its task),
+    then run it again. `release` lets the held platform answer once the cancellation landed."""
+    (job,) = [job async for job in queue.iter_jobs(statuses=[Status.ACTIVE])]
+    await queue.abort(job, error="swept")
+    await eventually(lambda: "Aborting" in caplog.text, 30, "the worker to cancel the job")
+    release.set()
+    await job.refresh(until_complete=30)
+    await queue.retry(job, error="swept")
 
 
 def outcome(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -191,13 +205,7 @@ async def test_a_step_aborted_during_the_upload_finishes_the_send_and_is_not_rep
         queue = runtime.core.export_queue
         await runtime.core.submit(message("c1", files=(photo,)))
         await asyncio.wait_for(sink.uploading.wait(), 90)
-        (job,) = [job async for job in queue.iter_jobs(statuses=[Status.ACTIVE])]
-
-        await queue.abort(job, error="swept")
-        await eventually(lambda: "Aborting" in caplog.text, 30, "the worker to cancel the step")
-        sink.answer.set()  # the platform accepts the upload after the cancellation
-        await job.refresh(until_complete=30)
-        await queue.retry(job, error="swept")
+        await sweep_the_active_job(queue, caplog, release=sink.answer)
         await wait_until_idle(runtime.core, "test:c1")
 
     assert len(sink.of("video")) == 1, sink.summary()
@@ -225,13 +233,7 @@ async def test_a_turn_aborted_just_before_its_message_went_out_sends_it_on_resum
         queue = runtime.core.job_queue
         await runtime.core.submit(message("c1", files=(photo,)))
         await asyncio.wait_for(sink.thinking.wait(), 90)
-        (job,) = [job async for job in queue.iter_jobs(statuses=[Status.ACTIVE])]
-
-        await queue.abort(job, error="swept")
-        await eventually(lambda: "Aborting" in caplog.text, 30, "the worker to cancel the turn")
-        sink.answer.set()
-        await job.refresh(until_complete=30)
-        await queue.retry(job, error="swept")
+        await sweep_the_active_job(queue, caplog, release=sink.answer)
         await sink.wait_for(RecordingSink.has_outcome, 90)
         await wait_until_idle(runtime.core, "test:c1")
 
