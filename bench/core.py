@@ -39,6 +39,7 @@ from redis.asyncio.connection import Connection, UnixDomainSocketConnection
 from bots.redis_server import redis_url_for
 from bots.runtime import running_worker
 from core.app import Core
+from core.bootstrap import build_core
 from core.events import Problem, Progress, Reply, Target, VideoReady
 from core.fair_use import LIMIT_NAMES
 from core.jobs import JobLimits
@@ -89,18 +90,11 @@ class TimingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-class StopwatchSink:
-    """A chat platform that notes when each message's answer arrived."""
-
-    def __init__(self) -> None:
-        self.answered: dict[str, float] = {}
-        self.done = asyncio.Event()
-        self.expected = 0
+class AnswerSink:
+    """A chat platform for which a reply, a video or a problem all answer a message."""
 
     def _answer(self, target: Target) -> None:
-        self.answered.setdefault(target.message_id, time.perf_counter())
-        if len(self.answered) >= self.expected:
-            self.done.set()
+        raise NotImplementedError
 
     async def progress(self, target: Target, progress: Progress, ref: str | None) -> str | None:
         return ref or "p"
@@ -113,6 +107,20 @@ class StopwatchSink:
 
     async def problem(self, target: Target, problem: Problem) -> None:
         self._answer(target)
+
+
+class StopwatchSink(AnswerSink):
+    """Notes when each message's answer arrived."""
+
+    def __init__(self) -> None:
+        self.answered: dict[str, float] = {}
+        self.done = asyncio.Event()
+        self.expected = 0
+
+    def _answer(self, target: Target) -> None:
+        self.answered.setdefault(target.message_id, time.perf_counter())
+        if len(self.answered) >= self.expected:
+            self.done.set()
 
 
 class NoSink:
@@ -195,7 +203,7 @@ async def bench_core(
     redis, job_redis = counting_redis(redis_url), counting_redis(redis_url)
     try:
         async with httpx.AsyncClient(transport=transport, timeout=30) as http:
-            core = Core(
+            core = build_core(
                 settings,
                 redis=redis,
                 job_redis=job_redis,

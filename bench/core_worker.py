@@ -10,26 +10,14 @@ import sys
 import time
 from typing import Any
 
-from bench.core import ROUND_TRIPS, NoSource, TimingTransport, bench_core
-from core.events import Problem, Progress, Reply, Target, VideoReady
+from bench.core import ROUND_TRIPS, AnswerSink, NoSource, TimingTransport, bench_core
+from core.events import Target
 
 
-class PrintingSink:
+class PrintingSink(AnswerSink):
     def _answer(self, target: Target) -> None:
         sys.stdout.write(f"{target.message_id} {time.time():.6f}\n")
         sys.stdout.flush()
-
-    async def progress(self, target: Target, progress: Progress, ref: str | None) -> str | None:
-        return ref or "p"
-
-    async def reply(self, target: Target, reply: Reply) -> None:
-        self._answer(target)
-
-    async def video(self, target: Target, video: VideoReady) -> None:
-        self._answer(target)
-
-    async def problem(self, target: Target, problem: Problem) -> None:
-        self._answer(target)
 
 
 async def main(redis_url: str, backend: str, prefix: str, concurrency: int) -> None:

@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 
 from bench.core import fake_backend, forget, percentile
 from bots.redis_server import redis_url_for
-from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 64
 

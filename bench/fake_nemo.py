@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from engine.probe import ffmpeg_binary
+from engine.render.probe import ffmpeg_binary
 
 DRAFT = {
     "t": [{"tt": 0, "sg": [{"s": 0, "d": 5000, "src": "x", "name": "photo.jpg"}]}],

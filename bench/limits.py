@@ -21,9 +21,7 @@ import uuid
 
 from bench.core import forget, percentile
 from bots.redis_server import redis_url_for
-from bots.redis_urls import close_client, redis_client
-from core.keys import Keys
-from core.limits import Limit, Limiter
+from core.store import Keys, Limit, Limiter, close_client, redis_client
 
 
 async def run(limiter: Limiter, callers: int, seconds: float) -> dict[str, float]:

@@ -25,10 +25,10 @@ from pathlib import Path
 from PIL import Image, ImageChops
 
 from engine.draft import Draft
-from engine.ffmpeg_process import run_ffmpeg
-from engine.probe import ffmpeg_binary
-from engine.render import RenderOptions, plan_render, render_draft, x264_args
-from engine.render_graph import RenderPlan, build_graph
+from engine.render.ffmpeg_process import run_ffmpeg
+from engine.render.graph import RenderPlan, build_graph
+from engine.render.probe import ffmpeg_binary
+from engine.render.renderer import RenderOptions, plan_render, render_draft, x264_args
 
 MIB = 1024 * 1024
 TARGET_RATIO, TARGET_REALTIME, TARGET_BYTES = 1.15, 0.5, 15_000_000

@@ -26,10 +26,11 @@ import httpx
 from bench.core import ROUND_TRIPS, bench_settings, counting_redis
 from bots.runtime import running_worker
 from core.app import Core
+from core.backend.nemo.client import default_timeout
+from core.bootstrap import build_core
 from core.events import Problem, Progress, Reply, Target, VideoReady
 from core.jobs import JobContext
 from core.messages import Attachment
-from core.nemo.client import default_timeout
 from core.ports import AttachmentSource, ChatSink, PlatformPorts
 from core.settings import Settings
 
@@ -48,7 +49,7 @@ async def scale_core(
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
     try:
         async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
-            yield Core(
+            yield build_core(
                 settings,
                 redis=redis,
                 job_redis=job_redis,

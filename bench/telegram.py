@@ -31,7 +31,7 @@ from redis.asyncio import Redis
 from bench.core import fake_backend, forget, percentile
 from bots.redis_server import redis_url_for
 from bots.sample import make_sample_photo
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 
 async def run(chats: int, max_rate: float, redis_url: str, backend: str) -> dict[str, float]:

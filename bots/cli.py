@@ -13,12 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
+from bots.discord.settings import DiscordSettings
 from bots.failures import OperatorError, explain, port_error
 from bots.logs import Redactor, configure
-from bots.redis_urls import check_redis_url
-from core.fit import ffmpeg_path
+from bots.settings import ProcessSettings
+from bots.telegram.settings import TelegramSettings
+from core.exports import ffmpeg_path
 from core.settings import Settings
+from core.store import check_redis_url
 
 log = logging.getLogger("clipbridge")
 FFMPEG_USERS = frozenset({"demo", "chat", "run", "worker"})  # they render or shrink videos
@@ -63,42 +67,57 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings: Settings | None = None
+    process: ProcessSettings | None = None
     try:
-        settings = read_settings()
-        configure(settings.log_level, settings.log_format, settings.secrets())
-        return _run(args, settings)
+        process = read_settings()
+        configure(process.core.log_level, process.core.log_format, process.secrets())
+        return _run(args, process)
     except KeyboardInterrupt:  # Ctrl-C: what was running has stopped; nothing more to say
         return 130
     except Exception as exc:
-        return _fail(exc, settings, verbose=args.verbose)
+        return _fail(exc, process, verbose=args.verbose)
 
 
-def read_settings() -> Settings:
+def read_settings() -> ProcessSettings:
     """The settings, or an OperatorError naming each value that is wrong (never the value)."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        wrong = []
-        for error in exc.errors():
-            name = "_".join(str(part) for part in error["loc"][:1]).upper()
-            said = error["msg"].removeprefix("Value error, ")
-            if not name:  # a rule over several settings names them itself
-                wrong.append(said)
-            else:
-                wrong.append(f"{name} {said}" if said[:1].islower() else f"{name}: {said}")
+    wrong: list[str] = []
+    read: list[BaseSettings] = []
+    for kind in (Settings, TelegramSettings, DiscordSettings):
+        try:
+            read.append(kind())
+        except ValidationError as exc:
+            wrong += _wrong(exc, str(kind.model_config.get("env_prefix") or ""))
+    if wrong:
         raise OperatorError(
             "a setting is not valid: " + "; ".join(wrong),
             "correct it in .env or the environment (.env.example documents each one)",
-        ) from None
+        )
+    core, telegram, discord = read
+    assert isinstance(core, Settings)
+    assert isinstance(telegram, TelegramSettings) and isinstance(discord, DiscordSettings)
+    return ProcessSettings(core, telegram, discord)
 
 
-def _fail(exc: Exception, settings: Settings | None, *, verbose: bool) -> int:
+def _wrong(exc: ValidationError, prefix: str) -> list[str]:
+    """Each error as "NAME what is wrong", with the name as set in the environment."""
+    wrong = []
+    for error in exc.errors():
+        field = "_".join(str(part) for part in error["loc"][:1])
+        said = error["msg"].removeprefix("Value error, ")
+        if not field:  # a rule over several settings names them itself
+            wrong.append(said)
+            continue
+        name = f"{prefix}{field}".upper()
+        wrong.append(f"{name} {said}" if said[:1].islower() else f"{name}: {said}")
+    return wrong
+
+
+def _fail(exc: Exception, process: ProcessSettings | None, *, verbose: bool) -> int:
     """One line on stderr for a failure; its traceback too with -v, scrubbed of secrets."""
     if verbose:
         shown = "".join(traceback.format_exception(exc))
-        print(Redactor(settings.secrets() if settings else ()).scrub(shown), file=sys.stderr)
-    failure = explain(exc, settings)
+        print(Redactor(process.secrets() if process else ()).scrub(shown), file=sys.stderr)
+    failure = explain(exc, process)
     if failure is not None:
         print(failure.line(), file=sys.stderr)
     else:
@@ -111,7 +130,8 @@ def _fail(exc: Exception, settings: Settings | None, *, verbose: bool) -> int:
     return 1
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> int:
+def _run(args: argparse.Namespace, process: ProcessSettings) -> int:
+    settings = process.core
     if args.command in FFMPEG_USERS:
         need_ffmpeg(settings.ffmpeg_binary, "FFMPEG_BINARY")
     if args.command == "engine" or (args.command in FFMPEG_USERS and _local(settings)):
@@ -123,7 +143,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "doctor":
         from bots.doctor import doctor
 
-        return asyncio.run(doctor(settings))
+        return asyncio.run(doctor(process))
     check_redis_url(settings.redis_url or "redis://")
     from bots import console_app
 
@@ -141,10 +161,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         "discord": (frozenset({"discord"}), False),
     }
     ingress, workers = roles[args.command]
-    if ingress and not any(_configured(settings, name) for name in ingress):
+    if ingress and not ingress & process.platforms:
         print(nothing_to_run(args.command))
         return 2
-    return asyncio.run(run_role(settings, ingress=ingress, workers=workers))
+    return asyncio.run(run_role(process, ingress=ingress, workers=workers))
 
 
 def _local(settings: Settings) -> bool:
@@ -162,11 +182,6 @@ def need_ffmpeg(configured: str, setting: str) -> None:
         )
 
 
-def _configured(settings: Settings, platform: str) -> bool:
-    token = settings.telegram_bot_token if platform == "telegram" else settings.discord_bot_token
-    return token is not None
-
-
 def nothing_to_run(command: str) -> str:
     """What `clipbridge <command>` needs before it has anything to do."""
     lines = [f"clipbridge {command} needs a chat platform. Set, in .env or the environment:"]
@@ -182,7 +197,7 @@ def nothing_to_run(command: str) -> str:
 
 
 def _engine(settings: Settings, host: str | None, port: int | None) -> int:
-    from engine.server import serve
+    from engine.api.server import serve
     from engine.settings import EngineSettings
 
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}

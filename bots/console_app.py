@@ -18,7 +18,7 @@ from bots.sample import make_sample_photo
 from core.messages import Attachment, ChatRef, Inbound, Sender
 from core.ports import PlatformPorts
 from core.settings import Settings
-from engine.probe import ffmpeg_binary, probe
+from engine.render.probe import ffmpeg_binary, probe
 from engine.settings import EngineSettings
 
 CHAT = ChatRef("console", "local")
@@ -59,7 +59,7 @@ async def demo(settings: Settings, photo: Path | None, prompt: str, out: Path) -
         local = settings.model_copy(update={"work_dir": folder / "work"})
         engine = EngineSettings(data_dir=folder / "engine")
         async with (
-            open_runtime(local, platforms, engine_settings=engine) as runtime,
+            open_runtime(local, platforms, engine_settings=engine, needs_backend=True) as runtime,
             running_worker(runtime.core, grace_s=1),
         ):
             await runtime.core.submit(inbound(settings, prompt, (photo,)))
@@ -116,7 +116,7 @@ async def chat(settings: Settings, *, json_lines: bool, out_dir: Path) -> int:
     sink = ConsoleSink(out_dir, json_lines=json_lines)
     platforms = {"console": PlatformPorts(ConsoleSource(), sink)}
     async with (
-        open_runtime(settings, platforms) as runtime,
+        open_runtime(settings, platforms, needs_backend=True) as runtime,
         running_worker(runtime.core, grace_s=1),
     ):
         if not json_lines:

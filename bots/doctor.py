@@ -18,17 +18,12 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from bots.failures import explain, no_route
-from bots.redis_urls import (
-    RedisUrlError,
-    close_client,
-    describe,
-    redis_client,
-    unencoded_in_password,
-)
+from bots.settings import ProcessSettings, setting_names
+from core.backend.nemo.client import Attribution, NemoClient
 from core.errors import BackendError, TokenInvalid
-from core.fit import ffmpeg_path
-from core.nemo.client import Attribution, NemoClient
+from core.exports import ffmpeg_path
 from core.settings import Settings
+from core.store import RedisUrlError, close_client, describe, redis_client, unencoded_in_password
 
 TIMEOUT_S = 10.0
 # What the bot does in a channel: read it, post and reply (threads too) with videos and links.
@@ -82,7 +77,8 @@ async def ffmpeg_check(settings: Settings) -> Check:
     return Check("ffmpeg", True, "FFmpeg with libx264")
 
 
-async def redis_check(settings: Settings) -> Check:
+async def redis_check(process: ProcessSettings) -> Check:
+    settings = process.core
     if not settings.redis_url:
         return Check(
             "redis",
@@ -100,7 +96,7 @@ async def redis_check(settings: Settings) -> Check:
             retry=Retry(NoBackoff(), 0),  # one answer, at once: no reconnecting
         )
     except RedisUrlError as exc:  # its text never holds the URL
-        return _named("redis", exc, settings)
+        return _named("redis", exc, process)
     cluster: dict[str, Any] | None = None  # CLUSTER INFO, on a cluster
     try:
         info = await client.info("server")
@@ -108,7 +104,7 @@ async def redis_check(settings: Settings) -> Check:
             cluster = await client.cluster_info()
     except Exception as exc:
         advice = unencoded_in_password(settings.redis_url)
-        named = explain(exc, settings)
+        named = explain(exc, process)
         if named is not None:
             return Check("redis", False, named.what, advice or named.fix)
         return Check(
@@ -201,8 +197,9 @@ async def backend_check(settings: Settings) -> Check:
     return Check("backend", True, f"NEMO_TOKEN works: {credits.available} credits available")
 
 
-async def telegram_check(settings: Settings) -> Check | None:
-    if settings.telegram_bot_token is None:
+async def telegram_check(process: ProcessSettings) -> Check | None:
+    settings = process.telegram
+    if settings.bot_token is None:
         return None
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
@@ -214,7 +211,7 @@ async def telegram_check(settings: Settings) -> Check | None:
         name = bot.username
         reads_all = bool(bot.bot.can_read_all_group_messages)
     except (InvalidToken, NetworkError) as exc:  # InvalidToken's text holds the token: not shown
-        return _named("telegram", exc, settings)
+        return _named("telegram", exc, process)
     except TelegramError as exc:
         return Check(
             "telegram",
@@ -230,12 +227,13 @@ async def telegram_check(settings: Settings) -> Check | None:
         if reads_all
         else "privacy mode on: in groups it sees commands, mentions and replies to it"
     )
-    how = "webhook" if settings.telegram_webhook_url else "long polling"
+    how = "webhook" if settings.webhook_url else "long polling"
     return Check("telegram", True, f"bot @{name} answers ({privacy}; {how})")
 
 
-async def discord_check(settings: Settings) -> Check | None:
-    if settings.discord_bot_token is None:
+async def discord_check(process: ProcessSettings) -> Check | None:
+    settings = process.discord
+    if settings.bot_token is None:
         return None
     import aiohttp
     import discord
@@ -247,13 +245,13 @@ async def discord_check(settings: Settings) -> Check | None:
     client = discord.Client(intents=discord.Intents(guilds=True))
     try:
         async with asyncio.timeout(TIMEOUT_S):
-            await client.login(settings.discord_bot_token.get_secret_value())
+            await client.login(settings.bot_token.get_secret_value())
             app = await client.application_info()
     except (discord.LoginFailure, aiohttp.ClientError) as exc:
-        return _named("discord", exc, settings)
+        return _named("discord", exc, process)
     except TimeoutError:
         return _named(
-            "discord", no_route("Discord", settings.discord_api_base, "DISCORD_API_BASE"), settings
+            "discord", no_route("Discord", settings.api_base, "DISCORD_API_BASE"), process
         )
     except discord.HTTPException as exc:
         return Check(
@@ -268,8 +266,8 @@ async def discord_check(settings: Settings) -> Check | None:
         app.id, permissions=BOT_PERMISSIONS, scopes=("bot", "applications.commands")
     )
     where = (
-        f"its commands go to servers {settings.discord_guild_ids} at once"
-        if settings.discord_guild_ids
+        f"its commands go to servers {settings.guild_ids} at once"
+        if settings.guild_ids
         else "its commands are global (new ones can take a while to show)"
     )
     return Check("discord", True, f"application {app.name!r} logs in; {where}", f"invite: {invite}")
@@ -277,7 +275,7 @@ async def discord_check(settings: Settings) -> Check | None:
 
 def unknown_settings(names: Iterable[str]) -> list[Check]:
     """Names that look like a clipbridge setting but are none: a typo is otherwise ignored."""
-    known = known_settings()
+    known = sorted(setting_names())
     found = []
     for name in sorted(set(names)):
         upper = name.upper()
@@ -297,14 +295,6 @@ def unknown_settings(names: Iterable[str]) -> list[Check]:
     return found
 
 
-def known_settings() -> list[str]:
-    from engine.settings import EngineSettings
-
-    core = [name.upper() for name in Settings.model_fields]
-    engine = [f"ENGINE_{name.upper()}" for name in EngineSettings.model_fields]
-    return core + engine
-
-
 def settings_names(env_file: Path = Path(".env")) -> list[str]:
     """Every name set for this process: the environment's, and the .env file's."""
     names = list(os.environ)
@@ -316,19 +306,19 @@ def settings_names(env_file: Path = Path(".env")) -> list[str]:
     return names
 
 
-def plan(settings: Settings) -> list[tuple[str, Callable[[], Awaitable[Check | None]]]]:
+def plan(process: ProcessSettings) -> list[tuple[str, Callable[[], Awaitable[Check | None]]]]:
     """The checks in order, each with what it is doing (shown while it waits)."""
     return [
-        ("FFmpeg", lambda: ffmpeg_check(settings)),
-        ("Redis", lambda: redis_check(settings)),
-        ("the video backend", lambda: backend_check(settings)),
-        ("Telegram", lambda: telegram_check(settings)),
-        ("Discord", lambda: discord_check(settings)),
+        ("FFmpeg", lambda: ffmpeg_check(process.core)),
+        ("Redis", lambda: redis_check(process)),
+        ("the video backend", lambda: backend_check(process.core)),
+        ("Telegram", lambda: telegram_check(process)),
+        ("Discord", lambda: discord_check(process)),
     ]
 
 
-def platforms_check(settings: Settings) -> Check | None:
-    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
+def platforms_check(process: ProcessSettings) -> Check | None:
+    if not process.platforms:
         return Check(
             "platforms",
             False,
@@ -338,21 +328,21 @@ def platforms_check(settings: Settings) -> Check | None:
     return None
 
 
-async def diagnose(settings: Settings, names: Iterable[str] = ()) -> list[Check]:
+async def diagnose(process: ProcessSettings, names: Iterable[str] = ()) -> list[Check]:
     results: list[Check | None] = [*unknown_settings(names)]
-    for _, run in plan(settings):
+    for _, run in plan(process):
         results.append(await run())
-    results.append(platforms_check(settings))
+    results.append(platforms_check(process))
     return [check for check in results if check is not None]
 
 
-async def doctor(settings: Settings, out: TextIO = sys.stdout) -> int:
+async def doctor(process: ProcessSettings, out: TextIO = sys.stdout) -> int:
     """Print each check as it ends; while one waits on the network, a terminal shows which."""
     shown = unknown_settings(settings_names())
     for check in shown:
         _print(check, out)
     live = out.isatty()
-    for doing, run in plan(settings):
+    for doing, run in plan(process):
         if live:
             print(f"… checking {doing}", end="\r", file=out, flush=True)
         found = await run()
@@ -361,7 +351,7 @@ async def doctor(settings: Settings, out: TextIO = sys.stdout) -> int:
         if found is not None:
             _print(found, out)
             shown.append(found)
-    last = platforms_check(settings)
+    last = platforms_check(process)
     if last is not None:
         _print(last, out)
         shown.append(last)
@@ -374,9 +364,9 @@ def _print(check: Check, out: TextIO) -> None:
         print(f"    fix: {check.fix}" if not check.ok else f"    {check.fix}", file=out, flush=True)
 
 
-def _named(name: str, exc: BaseException, settings: Settings) -> Check:
+def _named(name: str, exc: BaseException, process: ProcessSettings) -> Check:
     """The check failed the way `bots.failures` words it for every role."""
-    named = explain(exc, settings)
+    named = explain(exc, process)
     if named is None:
         return Check(name, False, f"failed ({type(exc).__name__})", "check the settings it uses")
     return Check(name, False, named.what, named.fix)

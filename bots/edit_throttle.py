@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from core.keys import Keys
+from core.store import Keys
 
 
 class EditThrottle:

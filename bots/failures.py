@@ -13,8 +13,8 @@ import sys
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from bots.redis_urls import FORMS, PasswordNotEncoded, RedisUrlError, describe
-from core.settings import Settings
+from bots.settings import ProcessSettings
+from core.store import FORMS, PasswordNotEncoded, RedisUrlError, describe
 
 PORT_ERRORS = {
     errno.EADDRINUSE: "is in use by another program",
@@ -55,7 +55,7 @@ def port_error(exc: OSError, host: str, port: int, setting: str) -> OperatorErro
     return OperatorError(f"port {shown} ({setting}) {why}", fix)
 
 
-def explain(exc: BaseException, settings: Settings | None) -> OperatorError | None:
+def explain(exc: BaseException, settings: ProcessSettings | None) -> OperatorError | None:
     """The operator's words for `exc`, or None when it is not a failure we can name."""
     for found in _causes(exc):
         named = _name(found, settings)
@@ -81,7 +81,7 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
                 stack.append(linked)
 
 
-def _name(exc: BaseException, settings: Settings | None) -> OperatorError | None:
+def _name(exc: BaseException, settings: ProcessSettings | None) -> OperatorError | None:
     if isinstance(exc, OperatorError):
         return exc
     if isinstance(exc, PasswordNotEncoded):
@@ -91,7 +91,7 @@ def _name(exc: BaseException, settings: Settings | None) -> OperatorError | None
     return _telegram(exc, settings) or _discord(exc, settings) or _redis(exc, settings)
 
 
-def _telegram(exc: BaseException, settings: Settings | None) -> OperatorError | None:
+def _telegram(exc: BaseException, settings: ProcessSettings | None) -> OperatorError | None:
     errors = sys.modules.get("telegram.error")
     if errors is None:
         return None
@@ -101,12 +101,12 @@ def _telegram(exc: BaseException, settings: Settings | None) -> OperatorError | 
             "copy the bot's token again from @BotFather (/mybots, API Token)",
         )
     if isinstance(exc, errors.NetworkError):
-        base = settings.telegram_api_base if settings else "https://api.telegram.org"
+        base = settings.telegram.api_base if settings else "https://api.telegram.org"
         return no_route("Telegram", base, "TELEGRAM_API_BASE")
     return None
 
 
-def _discord(exc: BaseException, settings: Settings | None) -> OperatorError | None:
+def _discord(exc: BaseException, settings: ProcessSettings | None) -> OperatorError | None:
     discord = sys.modules.get("discord")
     if discord is None:
         return None
@@ -124,12 +124,12 @@ def _discord(exc: BaseException, settings: Settings | None) -> OperatorError | N
     aiohttp = sys.modules.get("aiohttp")
     unreachable = (discord.GatewayNotFound,) + ((aiohttp.ClientError,) if aiohttp else ())
     if isinstance(exc, unreachable):
-        base = settings.discord_api_base if settings else "https://discord.com/api/v10"
+        base = settings.discord.api_base if settings else "https://discord.com/api/v10"
         return no_route("Discord", base, "DISCORD_API_BASE")
     return None
 
 
-def _redis(exc: BaseException, settings: Settings | None) -> OperatorError | None:
+def _redis(exc: BaseException, settings: ProcessSettings | None) -> OperatorError | None:
     redis = sys.modules.get("redis.exceptions")
     if redis is None:
         return None
@@ -145,6 +145,13 @@ def _redis(exc: BaseException, settings: Settings | None) -> OperatorError | Non
             f"{where} refuses the password (or user) in REDIS_URL",
             "put the right one in REDIS_URL, percent-encoded (@ as %40, : as %3A, / as %2F)",
         )
+    sentinel = sys.modules.get("redis.asyncio.sentinel")
+    if sentinel is not None and isinstance(exc, sentinel.MasterNotFoundError):
+        return OperatorError(
+            f"{where}: the Sentinels name no master for that service",
+            "check the service name in REDIS_URL (after the Sentinels' addresses) and that "
+            "the Sentinels monitor it",
+        )
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         return OperatorError(
             f"{where} does not answer",
@@ -153,14 +160,15 @@ def _redis(exc: BaseException, settings: Settings | None) -> OperatorError | Non
     return None
 
 
-def _redis_where(settings: Settings | None) -> str:
-    if settings is None or not settings.redis_url:
+def _redis_where(settings: ProcessSettings | None) -> str:
+    url = settings.core.redis_url if settings else None
+    if not url:
         return "Redis"
     try:
-        what = describe(settings.redis_url)
+        what = describe(url)
     except RedisUrlError:
         return "Redis"
-    parts = urlsplit(settings.redis_url)
+    parts = urlsplit(url)
     if parts.scheme in ("redis", "rediss") and parts.hostname:  # host and port: no secret
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         return f"{what} at {host}:{parts.port or 6379}"

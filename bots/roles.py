@@ -10,83 +10,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Protocol
 
 import httpx
 
 from bots.failures import OperatorError
 from bots.health import Check, backend_check, health_app, redis_check
 from bots.http_server import serve
-from bots.runtime import Runtime, open_runtime, running_worker
-from core.settings import Settings
+from bots.runtime import IngressService, open_runtime, platforms_registered, running_worker
+from bots.settings import ProcessSettings
 
 log = logging.getLogger(__name__)
 
 
-class IngressService(Protocol):
-    name: str
-
-    def healthy(self) -> bool: ...
-
-    async def ended(self) -> None: ...  # returns or raises when it stops by itself
-
-
-@asynccontextmanager
-async def platforms_registered(
-    runtime: Runtime, *, ingress: frozenset[str] = frozenset()
-) -> AsyncIterator[list[IngressService]]:
-    """Register each configured platform's ports on the core; start the ingress of those named
-    in `ingress` ("telegram", "discord")."""
-    settings = runtime.settings
-    started: list[IngressService] = []
-    async with AsyncExitStack() as stack:
-        if settings.telegram_bot_token is not None:
-            from bots.telegram.service import TelegramService, make_bot, telegram_ports
-
-            http = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
-            bot = make_bot(settings)
-            await bot.initialize()
-            stack.push_async_callback(bot.shutdown)
-            runtime.core.platforms["telegram"] = telegram_ports(settings, runtime.core, bot, http)
-            if "telegram" in ingress:
-                service = TelegramService(settings, runtime.core, bot)
-                await service.start()
-                stack.push_async_callback(service.stop)
-                started.append(service)
-        if settings.discord_bot_token is not None:
-            from bots.discord.service import (
-                DiscordService,
-                discord_ports,
-                make_client,
-                point_at,
-                token,
-            )
-
-            point_at(settings)
-            http = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
-            client = make_client(settings)
-            stack.push_async_callback(client.close)
-            await client.login(token(settings))
-            runtime.core.platforms["discord"] = discord_ports(runtime.core, client, http)
-            if "discord" in ingress:
-                gateway = DiscordService(settings, runtime.core, client)
-                await gateway.start()
-                stack.push_async_callback(gateway.stop)
-                started.append(gateway)
-        yield started
-
-
-async def run_role(settings: Settings, *, ingress: frozenset[str], workers: bool) -> int:
+async def run_role(process: ProcessSettings, *, ingress: frozenset[str], workers: bool) -> int:
     """Run until SIGTERM or SIGINT; in-flight jobs are handed back to other workers."""
+    settings = process.core
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     async with (
-        open_runtime(settings, {}) as runtime,
-        platforms_registered(runtime, ingress=ingress) as services,
+        open_runtime(settings, {}, needs_backend=workers) as runtime,
+        platforms_registered(
+            runtime, process.telegram, process.discord, ingress=ingress
+        ) as services,
         httpx.AsyncClient() as probe_http,
     ):
         if ingress and not services:

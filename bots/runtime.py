@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
-from contextlib import ExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,20 +15,31 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from bots.discord.settings import DiscordSettings
 from bots.failures import OperatorError
 from bots.redis_server import redis_url_for
-from bots.redis_urls import close_client, redis_client
+from bots.telegram.settings import TelegramSettings
 from core.app import Core
+from core.backend.nemo.client import default_timeout
+from core.bootstrap import build_core
 from core.jobs import JobContext, JobLimits
-from core.nemo.client import default_timeout
 from core.ports import PlatformPorts
 from core.settings import Settings
-from engine.server import start_in_thread
+from core.store import close_client, redis_client
+from engine.api.server import start_in_thread
 from engine.settings import EngineSettings
 
 REDIS_CHECK_S = 5.0
 BACKEND_CHECK_S = 10.0
 JobHook = Callable[[JobContext], Coroutine[Any, Any, None]]
+
+
+class IngressService(Protocol):
+    name: str
+
+    def healthy(self) -> bool: ...
+
+    async def ended(self) -> None: ...  # returns or raises when it stops by itself
 
 
 @dataclass(frozen=True)
@@ -47,8 +58,10 @@ async def open_runtime(
     engine_settings: EngineSettings | None = None,
     try_local_redis: bool = False,
     job_limits: JobLimits | None = None,
+    needs_backend: bool = False,
 ) -> AsyncIterator[Runtime]:
-    """Everything the core needs, started in order and closed in reverse."""
+    """Everything the core needs, started in order and closed in reverse. `needs_backend`: a
+    process that calls the backend (it runs jobs) first checks that it answers at all."""
     with ExitStack() as stack:
         redis_url = stack.enter_context(
             redis_url_for(settings.redis_url, try_local=try_local_redis)
@@ -70,9 +83,9 @@ async def open_runtime(
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
         try:
             async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
-                if not local:
+                if needs_backend and not local:
                     await check_backend(http, base_url)
-                core = Core(
+                core = build_core(
                     settings,
                     redis=redis,
                     job_redis=job_redis,
@@ -117,6 +130,54 @@ async def check_backend(http: httpx.AsyncClient, base_url: str) -> None:
             f"no route to the video backend at {host} ({type(exc).__name__})",
             "check NEMO_API_BASE and this machine's network; NEMO_API_BASE=local renders here",
         ) from exc
+
+
+@asynccontextmanager
+async def platforms_registered(
+    runtime: Runtime,
+    telegram: TelegramSettings | None = None,
+    discord: DiscordSettings | None = None,
+    *,
+    ingress: frozenset[str] = frozenset(),
+) -> AsyncIterator[list[IngressService]]:
+    """Register the ports of each platform with a bot token on the core; start the ingress of
+    those named in `ingress` ("telegram", "discord")."""
+    started: list[IngressService] = []
+    async with AsyncExitStack() as stack:
+        if telegram is not None and telegram.bot_token is not None:
+            from bots.telegram.service import TelegramService, make_bot, telegram_ports
+
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
+            bot = make_bot(telegram)
+            await bot.initialize()
+            stack.push_async_callback(bot.shutdown)
+            runtime.core.platforms["telegram"] = telegram_ports(telegram, runtime.core, bot, http)
+            if "telegram" in ingress:
+                service = TelegramService(telegram, runtime.core, bot)
+                await service.start()
+                stack.push_async_callback(service.stop)
+                started.append(service)
+        if discord is not None and discord.bot_token is not None:
+            from bots.discord.service import (
+                DiscordService,
+                discord_ports,
+                make_client,
+                point_at,
+                token,
+            )
+
+            point_at(discord)
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
+            client = make_client(discord)
+            stack.push_async_callback(client.close)
+            await client.login(token(discord))
+            runtime.core.platforms["discord"] = discord_ports(runtime.core, client, http)
+            if "discord" in ingress:
+                gateway = DiscordService(discord, runtime.core, client)
+                await gateway.start()
+                stack.push_async_callback(gateway.stop)
+                started.append(gateway)
+        yield started
 
 
 @asynccontextmanager

@@ -1,46 +1,29 @@
-"""The core assembled: adapters call `submit`, workers run `worker()`.
-
-`Core` builds the object graph from the settings and the few things only the composition root
-can make (Redis clients, the HTTP client, the platforms' ports); it holds no chat state itself.
-"""
+"""The core's service face: adapters call `submit`, workers run `workers()`. Built by
+`core.bootstrap`."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-import httpx
 from redis.asyncio import Redis
 from saq import Worker
 
-from core.agent_stream import StreamLimits
-from core.albums import Albums
 from core.backend import Backend
-from core.chat_queue import ChatQueue
-from core.chat_settings import ChatSettings
-from core.conversation import Conversation, ConversationConfig
-from core.delivery import Delivery
+from core.chat import Turns
 from core.events import Problem, Stage
+from core.exports import RenderJobs
 from core.fair_use import FairUse
-from core.fit import ffmpeg_path
-from core.identity import Identities
 from core.intents import Intent, route
 from core.jobs import JobContext, JobLimits, JobQueue, SaqScheduler, build_worker
-from core.keys import SEEN_TTL_S, Keys
-from core.limits import Limiter
 from core.messages import Inbound
 from core.metrics import Metrics
-from core.nemo.client import Attribution, NemoClient
-from core.notifier import Notifier
+from core.outbound import Notifier, Reporter
 from core.ports import PlatformPorts
-from core.problems import Reporter
-from core.render_jobs import RenderJobs, RenderTiming
-from core.sessions import Sessions
 from core.settings import Settings
+from core.store import SEEN_TTL_S, ChatQueue, ChatSettings, Keys
 from core.texts import human_duration, language_of, text
-from core.turns import TurnConfig, Turns
 from core.work import Work
 
 log = logging.getLogger(__name__)
@@ -54,129 +37,39 @@ class Submitted:
     refused: str = ""  # the list or limit that refused the message, if one did
 
 
+@dataclass(eq=False, repr=False)  # a service: compared by identity, never printed
 class Core:
-    """The product: conversation flow, sessions, durable jobs and the backend client."""
+    """The product's services, and what adapters and workers call on them: `submit` a message,
+    take a delivery once, restart stranded chats, build the workers. `core.bootstrap` builds
+    it; it holds no chat state itself (that lives in Redis)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        redis: Redis,
-        job_redis: Redis,
-        http: httpx.AsyncClient,
-        nemo_base_url: str,
-        platforms: dict[str, PlatformPorts],
-        job_limits: JobLimits | None = None,
-        task_links: bool = True,
-        metrics: Metrics | None = None,
-    ) -> None:
-        self.settings = settings
-        self.metrics = metrics or Metrics()
-        self.keys = Keys(settings.redis_prefix)
-        self.job_limits = job_limits or JobLimits(heartbeat_s=settings.job_heartbeat_s)
-        self.redis = redis
-        self.job_queue = JobQueue(job_redis, name=self.keys.queue_name())
-        self.export_queue = JobQueue(job_redis, name=self.keys.export_queue_name())
-        # Shared with the notifier and the conversation: adapters may register after start-up.
-        self.platforms = platforms
-        self.albums = Albums(redis, self.keys, quiet_s=settings.telegram_album_quiet_s)
-        attribution = Attribution(settings.nemo_skill_version, settings.nemo_skill_platform)
-        client = NemoClient(
-            http,
-            nemo_base_url,
-            attribution,
-            rate_limit_wait_s=settings.rate_limit_wait_s,
-            sse_idle_s=settings.sse_idle_s,
-        )
-        operator = settings.nemo_token.get_secret_value() if settings.nemo_token else None
-        self.backend = Backend(
-            client,
-            Identities(redis, self.keys, client, operator),
-            Sessions(redis, self.keys, client),
-            max_wait_s=settings.rate_limit_wait_s,
-            metrics=self.metrics,
-        )
-        self.queue = ChatQueue(redis, self.keys, settings.lease_s)
-        self.scheduler = SaqScheduler(self.job_queue, self.export_queue, self.job_limits, self.keys)
-        self.notifier = Notifier(platforms)
-        self.chat_settings = ChatSettings(redis, self.keys)
-        self.fair_use = FairUse(Limiter(redis, self.keys), settings, self.chat_settings)
-        max_upload = settings.max_upload_mb << 20
-        register_url = f"{settings.nemo_web_base}/"
-        self.reporter = Reporter(
-            self.backend.identities,
-            self.notifier,
-            register_url=register_url,
-            max_upload_bytes=max_upload,
-        )
-        delivery = Delivery(
-            self.backend,
-            self.notifier,
-            Path(settings.work_dir),
-            ffmpeg_path(settings.ffmpeg_binary),
-            attribution,
-            settings.nemo_web_base if task_links else "",
-            self.metrics,
-        )
-        self.renders = RenderJobs(
-            redis,
-            self.keys,
-            self.queue,
-            self.backend,
-            self.notifier,
-            delivery,
-            self.scheduler,
-            self.reporter,
-            self.metrics,
-            self.fair_use,
-            RenderTiming(
-                settings.render_poll_min_s,
-                settings.render_poll_max_s,
-                settings.render_deadline_s,
-                lock_s=self.job_limits.heartbeat_s * 3,
-                lease_s=settings.lease_s,
-            ),
-        )
-        conversation = Conversation(
-            self.backend,
-            self.notifier,
-            platforms,
-            self.chat_settings,
-            self.renders,
-            self.reporter,
-            self.fair_use,
-            ConversationConfig(
-                default_prompt=settings.default_prompt,
-                max_upload_bytes=max_upload,
-                register_url=register_url,
-                stream=StreamLimits(
-                    max_s=settings.sse_max_s, still_working_s=settings.still_working_s
-                ),
-                settle_poll_s=settings.settle_poll_s,
-                settle_max_s=settings.settle_max_s,
-                scratch_dir=Path(settings.work_dir),
-            ),
-        )
-        self.turns = Turns(
-            self.queue,
-            conversation,
-            self.renders,
-            self.notifier,
-            self.reporter,
-            self.chat_settings,
-            self.scheduler,
-            self.metrics,
-            TurnConfig(default_language=settings.default_language, lease_s=settings.lease_s),
-        )
+    settings: Settings
+    metrics: Metrics
+    keys: Keys
+    job_limits: JobLimits
+    redis: Redis
+    job_queue: JobQueue
+    export_queue: JobQueue
+    platforms: dict[str, PlatformPorts]  # shared with the notifier: adapters may register late
+    backend: Backend
+    queue: ChatQueue
+    scheduler: SaqScheduler
+    notifier: Notifier
+    chat_settings: ChatSettings
+    fair_use: FairUse
+    reporter: Reporter
+    renders: RenderJobs
+    turns: Turns
 
     def classify(self, inbound: Inbound) -> Intent:
         return route(
             inbound.text, has_attachments=bool(inbound.attachments), command=inbound.command
         )
 
-    async def submit(self, inbound: Inbound) -> Submitted:
-        """Record a message once and queue it for its chat; answer a cancel at once."""
-        intent = self.classify(inbound)
+    async def submit(self, inbound: Inbound, intent: Intent | None = None) -> Submitted:
+        """Record a message once and queue it for its chat; answer a cancel at once. `intent`
+        is the message's `classify`, when the caller has it already."""
+        intent = intent or self.classify(inbound)
         language = language_of(inbound.language, self.settings.default_language)
         admission = self.fair_use.admission(inbound)
         if admission == "denied":

@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from core.chat_settings import ChatSettings
-from core.limits import Decision, Limit, Limiter
 from core.messages import Inbound
 from core.settings import Settings
+from core.store import ChatSettings, Decision, Limit, Limiter
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 OVERRIDE_TTL_S = 10.0
@@ -45,29 +44,39 @@ class Lists:
     denied_chats: frozenset[str]
     operators: frozenset[str]
 
+
+@dataclass(frozen=True)
+class FairUseConfig:
+    """The lists, and each limit's global value by its `/limit` name (0: no limit)."""
+
+    lists: Lists
+    limits: dict[str, int]
+
     @classmethod
-    def from_settings(cls, settings: Settings) -> Lists:
-        return cls(
+    def from_settings(cls, settings: Settings) -> FairUseConfig:
+        lists = Lists(
             _ids(settings.allowed_users),
             _ids(settings.denied_users),
             _ids(settings.allowed_chats),
             _ids(settings.denied_chats),
             _ids(settings.admin_ids),
         )
+        limits = {name: int(getattr(settings, field)) for name, field in LIMIT_NAMES.items()}
+        return cls(lists, limits)
 
 
 class FairUse:
     def __init__(
         self,
         limiter: Limiter,
-        settings: Settings,
+        config: FairUseConfig,
         chat_settings: ChatSettings,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limiter = limiter
-        self._settings = settings
+        self._limits = config.limits
         self._chat_settings = chat_settings
-        self._lists = Lists.from_settings(settings)
+        self._lists = config.lists
         self._now = now
         self._cache: dict[str, tuple[float, dict[str, int]]] = {}
 
@@ -101,8 +110,7 @@ class FairUse:
             self._cache[scope] = cached
         if name in cached[1]:
             return cached[1][name]
-        value: int = getattr(self._settings, LIMIT_NAMES[name])
-        return value
+        return self._limits[name]
 
     async def message(self, inbound: Inbound) -> Decision:
         user, chat = self.user_id(inbound), inbound.settings_key

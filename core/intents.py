@@ -32,6 +32,9 @@ class Intent(StrEnum):
     EDIT = "edit"  # everything else: the agent, over SSE
 
 
+# Work that reaches the backend (an upload, an edit, an export): the chat is told at once that
+# it was received, and an attempt at it counts before it starts.
+BACKEND_WORK = frozenset({Intent.UPLOAD, Intent.EDIT, Intent.EXPORT})
 # What a group may reserve for its admins; changing that is itself reserved for admins.
 GUARDED = frozenset({Intent.EXPORT, Intent.NEW})
 # Settings of the chat itself: only its admins (or the bot's operators) change them. The

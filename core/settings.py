@@ -9,10 +9,25 @@ from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PLACEHOLDERS = {"changeme", "change-me", "your-token", "your-token-here", "xxx", "token", "..."}
+
+
+def real_secret(value: SecretStr | None) -> SecretStr | None:
+    """A secret setting: empty is unset, and a placeholder copied from an example is refused."""
+    if value is None or not value.get_secret_value().strip():
+        return None
+    if value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+        raise ValueError("is a placeholder; set the real token or leave it empty")
+    return value
+
+
+def http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http(s) URL")
+    return value
 
 
 def _package_version() -> str:
@@ -23,7 +38,8 @@ def _package_version() -> str:
 
 
 class Settings(BaseSettings):
-    """Everything clipbridge can be told, for every role (ingress, worker, all-in-one)."""
+    """What the core and every role are told; each chat platform's adapter has its own settings
+    (`bots.telegram.settings`, `bots.discord.settings`), and the engine too (`ENGINE_*`)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -78,34 +94,6 @@ class Settings(BaseSettings):
     denied_chats: str = ""
     admin_ids: str = ""
 
-    # Telegram.
-    telegram_bot_token: SecretStr | None = None
-    # The Bot API server's root; a self-hosted telegram-bot-api (e.g. http://127.0.0.1:8081)
-    # started with --local lifts the 20 MB download and 50 MB upload limits to 2000 MB.
-    telegram_api_base: str = "https://api.telegram.org"
-    telegram_local_mode: bool = False
-    telegram_upload_limit_mb: float = 0  # 0: what the server allows (50, or 2000 when local)
-    telegram_webhook_url: str = ""  # public HTTPS URL of the webhook; empty: long polling
-    telegram_webhook_secret: SecretStr | None = None
-    telegram_webhook_listen: str = "0.0.0.0"  # noqa: S104 - the webhook must be reachable
-    telegram_webhook_port: int = 8443
-    telegram_album_quiet_s: float = 1.0  # an album is complete after this long without items
-    # Telegram's flood limits, enforced in each process by PTB's rate limiter: about 30 messages
-    # a second across chats and 20 a minute per group. Raise only for a server that allows it.
-    telegram_max_rate: float = 30.0
-    telegram_group_max_per_minute: float = 20.0
-
-    # Discord.
-    discord_bot_token: SecretStr | None = None
-    # REST base and gateway URL: Discord's by default; a REST proxy (nirn-proxy) for large
-    # deployments shares one view of the rate limits between every process.
-    discord_api_base: str = "https://discord.com/api/v10"
-    discord_gateway_url: str = ""  # empty: discord.py's default gateway
-    discord_guild_ids: str = ""  # comma-separated: sync commands to these guilds at once (dev)
-    discord_sync_commands: bool = True
-    discord_shard_count: int | None = None  # with shard ids, split the gateway across processes
-    discord_shard_ids: str = ""  # comma-separated shard ids this process runs
-
     # Operations.
     health_port: int = 9102  # /healthz and /metrics for long-running roles; 0: off
     # Loopback unless told: /healthz and /metrics need not face the network. Kubernetes probes
@@ -117,54 +105,14 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
 
-    @field_validator(
-        "nemo_token", "telegram_bot_token", "telegram_webhook_secret", "discord_bot_token"
-    )
+    @field_validator("nemo_token")
     @classmethod
     def _reject_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value().strip():
-            return None
-        if value.get_secret_value().strip().lower() in _PLACEHOLDERS:
-            raise ValueError("is a placeholder; set the real token or leave it empty")
-        return value
+        return real_secret(value)
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log redactor."""
-        fields = (
-            self.nemo_token,
-            self.telegram_bot_token,
-            self.telegram_webhook_secret,
-            self.discord_bot_token,
-        )
-        return [field.get_secret_value() for field in fields if field is not None]
-
-    @field_validator("discord_shard_count", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if value == "" else value
-
-    @field_validator("telegram_api_base", "discord_api_base")
-    @classmethod
-    def _check_platform_base(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL")
-        return value
-
-    @model_validator(mode="after")
-    def _check_webhook(self) -> Settings:
-        # Telegram's own servers call webhooks over HTTPS only; a self-hosted Bot API server
-        # (TELEGRAM_API_BASE) may call plain HTTP.
-        url, official = self.telegram_webhook_url, "api.telegram.org" in self.telegram_api_base
-        if (
-            url
-            and not url.startswith("https://")
-            and not (official is False and url.startswith("http://"))
-        ):
-            raise ValueError(
-                "TELEGRAM_WEBHOOK_URL must be a public https:// URL (Telegram calls webhooks "
-                "over HTTPS only), or empty for long polling"
-            )
-        return self
+        return [self.nemo_token.get_secret_value()] if self.nemo_token else []
 
     @field_validator("nemo_api_base")
     @classmethod

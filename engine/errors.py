@@ -1,6 +1,6 @@
 """The engine's one error hierarchy: every refusal it answers a client with.
 
-Each error knows how it reaches the wire, so a handler raises and `engine.routes.envelope` turns
+Each error knows how it reaches the wire, so a handler raises and `engine.api.routes.envelope` turns
 it into the documented body and status in one place::
 
     EngineError
@@ -10,8 +10,8 @@ it into the documented body and status in one place::
     │                     (400 client id, 402 attribution, 403 scope, 404, 409, 429 Retry-After)
     └── RenderRefused     a render endpoint's {"success": false, "error": ...} with a status
 
-The renderer's own `engine.render.RenderError` is caught by the render jobs and becomes a failed
-job's ``error``, never an HTTP answer.
+The renderer's own `engine.render.renderer.RenderError` is caught by the render jobs and
+becomes a failed job's ``error``, never an HTTP answer.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ Mode = Literal[
 ENDPOINTS: tuple[str, ...] = get_args(Endpoint)
 MODES: tuple[str, ...] = get_args(Mode)
 RENDER_ENDPOINTS = frozenset({"render_submit", "render_poll", "render_cancel", "download"})
-ABORT_EXTENSION = "clipbridge.abort"  # set by engine.server: drops the connection at once
+ABORT_EXTENSION = "clipbridge.abort"  # set by engine.api.server: drops the connection at once
 MALFORMED_BODY = b"<html><body>502 Bad Gateway</body></html>"
 MALFORMED_EVENT = b'data: {"type": "text", "content": "unterminated\n\n'
 
@@ -204,7 +204,7 @@ async def _reset(scope: Scope, receive: Receive, send: Send) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
         return
-    # Without engine.server's hook, the closest ASGI can do: a body that never completes.
+    # Without engine.api.server's hook, the closest ASGI can do: a body that never completes.
     await send(
         {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
     )

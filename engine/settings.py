@@ -53,7 +53,7 @@ class EngineSettings(BaseSettings):
     session_idle_s: int = 24 * 3600
     max_upload_mb: int = 200
     # Uploads given as URLs ({"urls": [...]}): off by default. When on, only public addresses
-    # are fetched (`engine.url_fetch`).
+    # are fetched (`engine.state.url_fetch`).
     url_upload: bool = False
     url_upload_timeout_s: float = 30.0
 

@@ -8,15 +8,19 @@ import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from bots.redis_server import redis_url_for
+from bots.runtime import Runtime
 from tests.fixtures import soak
-from tests.fixtures.core import EVENT_LOG
+from tests.fixtures.core import EVENT_LOG, CoreFor, RecordingSink, running_core, settings_for
 
-pytest_plugins = ["tests.fixtures.engine", "tests.fakes.telegram_api", "tests.fakes.discord_api"]
+pytest_plugins = ["tests.fixtures.engine", "tests.fixtures.platforms"]
 
 # Anything shaped like a token the suite's backends or platforms hand out.
 SECRET_SHAPES = re.compile(
@@ -82,3 +86,18 @@ async def redis(redis_url: str, key_prefix: str) -> AsyncIterator[Redis]:
         async for key in client.scan_iter(match=f"*{key_prefix}*", count=500):
             await client.delete(key)
         await client.aclose()
+
+
+@pytest.fixture
+def core_for(redis: Redis, redis_url: str, key_prefix: str, tmp_path: Path) -> CoreFor:
+    """Run the core of this test against an engine, telling `sink` what it says:
+    ``async with core_for(engine.base_url, sink) as runtime:``; keyword arguments are settings
+    (`worker=False` runs no worker). Its keys go with the test."""
+
+    def start(
+        engine_url: str, sink: RecordingSink, *, worker: bool = True, **overrides: Any
+    ) -> AbstractAsyncContextManager[Runtime]:
+        settings = settings_for(redis_url, key_prefix, engine_url, tmp_path / "work", **overrides)
+        return running_core(settings, sink, worker=worker)
+
+    return start

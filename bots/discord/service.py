@@ -19,12 +19,12 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bots.discord.ingress import DiscordIngress
+from bots.discord.settings import DiscordSettings
 from bots.discord.sink import DiscordSink
 from bots.discord.source import DiscordSource
 from bots.edit_throttle import EditThrottle
 from core.app import Core
 from core.ports import PlatformPorts
-from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,37 +35,37 @@ def ids(text: str) -> list[int]:
     return [int(part) for part in text.replace(" ", "").split(",") if part]
 
 
-def point_at(settings: Settings) -> None:
-    Route.BASE = settings.discord_api_base.rstrip("/")
-    if settings.discord_gateway_url:
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+def point_at(settings: DiscordSettings) -> None:
+    Route.BASE = settings.api_base.rstrip("/")
+    if settings.gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
-def make_client(settings: Settings) -> discord.Client:
+def make_client(settings: DiscordSettings) -> discord.Client:
     intents = discord.Intents.none()
     intents.guilds = True
     # Nothing the client sends pings anyone unless a call allows it (the sink allows only the
     # requester): text the bot repeats may hold @everyone, a role or another member.
     quiet = discord.AllowedMentions.none()
-    if settings.discord_shard_count:
-        shard_ids = ids(settings.discord_shard_ids)
+    if settings.shard_count:
+        shard_ids = ids(settings.shard_ids)
         if shard_ids:  # this process runs some of the shards; others run the rest
             return discord.AutoShardedClient(
                 intents=intents,
-                shard_count=settings.discord_shard_count,
+                shard_count=settings.shard_count,
                 shard_ids=shard_ids,
                 allowed_mentions=quiet,
             )
         return discord.AutoShardedClient(
-            intents=intents, shard_count=settings.discord_shard_count, allowed_mentions=quiet
+            intents=intents, shard_count=settings.shard_count, allowed_mentions=quiet
         )
     return discord.Client(intents=intents, allowed_mentions=quiet)
 
 
-def token(settings: Settings) -> str:
-    if settings.discord_bot_token is None:
+def token(settings: DiscordSettings) -> str:
+    if settings.bot_token is None:
         raise ValueError("DISCORD_BOT_TOKEN is not set")
-    return settings.discord_bot_token.get_secret_value()
+    return settings.bot_token.get_secret_value()
 
 
 def discord_ports(core: Core, client: discord.Client, http: httpx.AsyncClient) -> PlatformPorts:
@@ -80,7 +80,7 @@ class DiscordService:
 
     name = "discord"
 
-    def __init__(self, settings: Settings, core: Core, client: discord.Client) -> None:
+    def __init__(self, settings: DiscordSettings, core: Core, client: discord.Client) -> None:
         self._settings = settings
         self.client = client
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
@@ -94,7 +94,7 @@ class DiscordService:
         """Log in (REST), sync the commands, connect the gateway and wait until ready."""
         if not self.client.is_closed() and self.client.user is None:
             await self.client.login(token(self._settings))
-        if self._settings.discord_sync_commands:
+        if self._settings.sync_commands:
             await self._sync()
         self._connection = asyncio.create_task(self.client.connect(reconnect=True))
         async with asyncio.timeout(READY_TIMEOUT_S):
@@ -102,7 +102,7 @@ class DiscordService:
         log.info("discord ingress ready")
 
     async def _sync(self) -> None:
-        guilds = ids(self._settings.discord_guild_ids)
+        guilds = ids(self._settings.guild_ids)
         for guild_id in guilds:  # development: guild commands update at once
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)

@@ -34,15 +34,14 @@ from bots.telegram.parse import (
     settings_scope_of,
 )
 from core.app import Core
-from core.intents import GUARDED, SETTINGS, Intent
+from core.intents import BACKEND_WORK, GUARDED, SETTINGS, Intent
 from core.messages import Inbound, Sender
-from core.store import REDIS_ERRORS
+from core.store import REDIS_ERRORS, Albums
 from core.texts import language_of, text
 
 log = logging.getLogger(__name__)
 
 # Messages that start work get an immediate "Got it" that the core then edits in place.
-ACKNOWLEDGED = frozenset({Intent.UPLOAD, Intent.EDIT, Intent.EXPORT})
 # Telegram says who is an admin only when asked (getChatMember): ask for the intents whose
 # answer depends on it; a cancel too, since an admin may stop another member's job.
 ADMIN_CHECKED = GUARDED | SETTINGS | {Intent.CANCEL}
@@ -60,11 +59,12 @@ def _may_pass(exc: Exception) -> bool:
 class TelegramIngress:
     """Telegram updates into the core: `take` one update, and say whether it is safe."""
 
-    def __init__(self, core: Core, bot: ExtBot[Any], limits: Limits) -> None:
+    def __init__(self, core: Core, bot: ExtBot[Any], limits: Limits, albums: Albums) -> None:
         self._core = core
         self._bot = bot
         self._limits = limits
-        self._albums: set[asyncio.Task[None]] = set()
+        self._albums = albums
+        self._collecting: set[asyncio.Task[None]] = set()
         self._order = PerKeyOrder()  # updates run concurrently; one chat's stay in order
         # Deliveries whose mark could not be withdrawn (Redis away): taken on their next
         # delivery to this process all the same.
@@ -131,15 +131,15 @@ class TelegramIngress:
             return
         if message.media_group_id and inbound.attachments:
             group = f"{inbound.chat.key}:{message.media_group_id}"
-            kept = await self._core.albums.record(group, inbound)  # before Telegram is told
+            kept = await self._albums.record(group, inbound)  # before Telegram is told
             if kept == "late":
                 await self._submit(inbound, message)
             elif kept == "first":
                 # Collecting waits for the album's last item: do it off the handler, so a slow
                 # album never holds up other chats' updates.
                 task = asyncio.create_task(self._album(group, message))
-                self._albums.add(task)
-                task.add_done_callback(self._albums.discard)
+                self._collecting.add(task)
+                task.add_done_callback(self._collecting.discard)
             return
         await self._submit(inbound, message)
 
@@ -152,7 +152,7 @@ class TelegramIngress:
 
     async def _album(self, group: str, message: Message) -> None:
         try:
-            await self._submit(await self._core.albums.collect(group), message)
+            await self._submit(await self._albums.collect(group), message)
         except Exception:
             log.exception("album collection failed", extra={"album": group})
 
@@ -209,11 +209,11 @@ class TelegramIngress:
         if inbound.is_group and intent in ADMIN_CHECKED and not inbound.sender.is_admin:
             admin = await self._is_admin(message.chat_id, inbound.sender.id)
             inbound = replace(inbound, sender=replace(inbound.sender, is_admin=admin))
-        ack = await self._acknowledge(inbound, message) if intent in ACKNOWLEDGED else None
+        ack = await self._acknowledge(inbound, message) if intent in BACKEND_WORK else None
         if ack is not None:
             inbound = replace(inbound, progress_ref=str(ack))
         try:
-            submitted = await self._core.submit(inbound)
+            submitted = await self._core.submit(inbound, intent)
         except BaseException:
             await self._withdraw(message.chat_id, ack)  # the next delivery says "Got it" again
             raise

@@ -25,13 +25,14 @@ from bots.http_server import Served, serve
 from bots.telegram.ingress import TelegramIngress
 from bots.telegram.parse import Limits
 from bots.telegram.polling import Poller
+from bots.telegram.settings import TelegramSettings
 from bots.telegram.sink import TelegramSink
 from bots.telegram.source import TelegramSource
 from bots.telegram.webhook import webhook_app
 from core.app import Core
-from core.fit import ffmpeg_path
+from core.exports import ffmpeg_path
 from core.ports import PlatformPorts
-from core.settings import Settings
+from core.store import Albums
 
 log = logging.getLogger(__name__)
 
@@ -50,40 +51,40 @@ COMMANDS = [
 ]
 
 
-def limits_for(settings: Settings) -> Limits:
-    upload_mb = settings.telegram_upload_limit_mb or (2000 if settings.telegram_local_mode else 50)
+def limits_for(settings: TelegramSettings) -> Limits:
+    upload_mb = settings.upload_limit_mb or (2000 if settings.local_mode else 50)
     return Limits(upload_bytes=int(upload_mb * 1000 * 1000))
 
 
-def make_bot(settings: Settings) -> ExtBot[Any]:
-    if settings.telegram_bot_token is None:
+def make_bot(settings: TelegramSettings) -> ExtBot[Any]:
+    if settings.bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    base = settings.telegram_api_base.rstrip("/")
+    base = settings.api_base.rstrip("/")
     return ExtBot(
-        settings.telegram_bot_token.get_secret_value(),
+        settings.bot_token.get_secret_value(),
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
-        local_mode=settings.telegram_local_mode,
+        local_mode=settings.local_mode,
         request=HTTPXRequest(connection_pool_size=32, read_timeout=30, write_timeout=300),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
         rate_limiter=AIORateLimiter(
-            overall_max_rate=settings.telegram_max_rate,
-            group_max_rate=settings.telegram_group_max_per_minute,
+            overall_max_rate=settings.max_rate,
+            group_max_rate=settings.group_max_per_minute,
             max_retries=3,
         ),
     )
 
 
 def telegram_ports(
-    settings: Settings, core: Core, bot: ExtBot[Any], http: httpx.AsyncClient
+    settings: TelegramSettings, core: Core, bot: ExtBot[Any], http: httpx.AsyncClient
 ) -> PlatformPorts:
     sink = TelegramSink(
         bot,
         EditThrottle(core.redis, core.keys),
-        ffmpeg=ffmpeg_path(settings.ffmpeg_binary),
-        local_mode=settings.telegram_local_mode,
+        ffmpeg=ffmpeg_path(core.settings.ffmpeg_binary),
+        local_mode=settings.local_mode,
     )
-    return PlatformPorts(TelegramSource(bot, http, local_mode=settings.telegram_local_mode), sink)
+    return PlatformPorts(TelegramSource(bot, http, local_mode=settings.local_mode), sink)
 
 
 class TelegramService:
@@ -91,12 +92,13 @@ class TelegramService:
 
     name = "telegram"
 
-    def __init__(self, settings: Settings, core: Core, bot: ExtBot[Any]) -> None:
+    def __init__(self, settings: TelegramSettings, core: Core, bot: ExtBot[Any]) -> None:
         self._settings = settings
         self._core = core
         self._bot = bot
-        self._webhook = bool(settings.telegram_webhook_url)
-        self._ingress = TelegramIngress(core, bot, limits_for(settings))
+        self._webhook = bool(settings.webhook_url)
+        albums = Albums(core.redis, core.keys, quiet_s=settings.album_quiet_s)
+        self._ingress = TelegramIngress(core, bot, limits_for(settings), albums)
         self._poller: Poller | None = None
         self._served: Served | None = None
 
@@ -115,25 +117,25 @@ class TelegramService:
 
     async def _start_webhook(self) -> None:
         settings = self._settings
-        secret = settings.telegram_webhook_secret
+        secret = settings.webhook_secret
         if secret is None:
             raise OperatorError(
                 "TELEGRAM_WEBHOOK_URL is set without TELEGRAM_WEBHOOK_SECRET",
                 "set TELEGRAM_WEBHOOK_SECRET to a random string (A-Z, a-z, 0-9, _ and -; "
                 "up to 256 characters), or unset TELEGRAM_WEBHOOK_URL to poll",
             )
-        path = urlsplit(settings.telegram_webhook_url).path or "/"
+        path = urlsplit(settings.webhook_url).path or "/"
         app = webhook_app(
             self._ingress.take, self._bot, self._core.metrics, secret.get_secret_value(), path
         )
         self._served = await serve(
             app,
-            settings.telegram_webhook_listen,
-            settings.telegram_webhook_port,
+            settings.webhook_listen,
+            settings.webhook_port,
             setting="TELEGRAM_WEBHOOK_PORT",
         )
         await self._bot.set_webhook(
-            settings.telegram_webhook_url,
+            settings.webhook_url,
             secret_token=secret.get_secret_value(),
             allowed_updates=UPDATES,
         )

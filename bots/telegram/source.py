@@ -14,11 +14,11 @@ import httpx
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
+from bots.downloads import CHUNK, streamed
 from core.errors import AttachmentUnavailable
 from core.messages import Attachment
 
 CLOUD_DOWNLOAD_LIMIT = 20 * 1000 * 1000  # what getFile hands over without a local server
-CHUNK = 1 << 20
 
 
 class TelegramSource:
@@ -45,14 +45,8 @@ class TelegramSource:
             async for chunk in _read_local(Path(file.file_path)):
                 yield chunk
             return
-        try:
-            async with self._http.stream("GET", file.file_path) as response:
-                if response.status_code != 200:
-                    raise AttachmentUnavailable(f"download answered HTTP {response.status_code}")
-                async for chunk in response.aiter_bytes(CHUNK):
-                    yield chunk
-        except httpx.HTTPError:
-            raise AttachmentUnavailable("the download from Telegram failed") from None
+        async for chunk in streamed(self._http, file.file_path, "Telegram"):
+            yield chunk
 
 
 async def _read_local(path: Path) -> AsyncIterator[bytes]:

@@ -28,8 +28,8 @@ import yaml
 from pydantic import ValidationError
 
 from bots.cli import _parser
+from bots.settings import by_owner, setting_names
 from core.settings import Settings
-from engine.settings import EngineSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -42,8 +42,7 @@ SECRET_KEYS = {"NEMO_TOKEN", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "D
 def real_settings() -> set[str]:
     example = (ROOT / ".env.example").read_text()
     names = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", example, re.MULTILINE))
-    names |= {name.upper() for name in Settings.model_fields}
-    names |= {f"ENGINE_{name.upper()}" for name in EngineSettings.model_fields}
+    names |= setting_names()
     return names | {"HEALTH_PORT"}  # the health server's port, whatever else changes
 
 
@@ -55,14 +54,10 @@ def subcommands() -> set[str]:
 
 
 def valid_settings(values: dict[str, str]) -> None:
-    """Raise unless these environment values load as Settings and EngineSettings."""
-    engine = {
-        k.removeprefix("ENGINE_").lower(): v for k, v in values.items() if k.startswith("ENGINE_")
-    }
-    common = {k.lower(): v for k, v in values.items() if not k.startswith("ENGINE_")}
+    """Raise unless these environment values load as the settings that read them."""
     # model_validate checks these values alone: no process environment, no .env file.
-    Settings.model_validate(common)
-    EngineSettings.model_validate(engine)
+    for kind, fields in by_owner(values).items():
+        kind.model_validate(fields)
 
 
 @functools.cache
@@ -192,7 +187,7 @@ def test_the_secret_template_cannot_be_applied_unedited() -> None:
     (secret,) = of_kind("Secret")
     for key, value in secret["stringData"].items():
         with pytest.raises(ValidationError, match="placeholder"):
-            Settings.model_validate({key.lower(): value})
+            valid_settings({key: value})
 
 
 def test_probes_ask_healthz_on_the_health_port() -> None:
@@ -352,7 +347,7 @@ def test_the_build_context_admits_the_sources_and_no_secret() -> None:
         for token in shlex.split(args)[:-1]
     ]
     assert sources
-    for source in [*sources, "core/settings.py", "bots/cli.py", "engine/server.py"]:
+    for source in [*sources, "core/settings.py", "bots/cli.py", "engine/api/server.py"]:
         assert not dockerignored(source), source
     for secret in [".env", "deploy/.env", ".venv/bin/python", "var/work/a.mp4", "core/.env"]:
         assert dockerignored(secret), secret

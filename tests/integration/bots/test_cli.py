@@ -10,8 +10,8 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from engine.probe import ffmpeg_binary, probe
-from engine.server import RunningEngine
+from engine.api.server import RunningEngine
+from engine.render.probe import ffmpeg_binary, probe
 
 ROOT = Path(__file__).resolve().parents[3]
 FAST_ENGINE = {

@@ -22,7 +22,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bots.runtime import open_runtime, wait_until_idle
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 from tests.fixtures.core import settings_for
 from tests.fixtures.soak import SoakRow, record
 
@@ -240,11 +240,3 @@ async def test_every_chat_gets_one_video_through_a_crash_and_a_rolling_restart(
     # No token in any role's log.
     for name in running.processes:
         assert fake.token not in running.log(name, whole=True), name
-
-
-@pytest.fixture(scope="module")
-def photo_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    from bots.sample import make_sample_photo
-
-    folder = tmp_path_factory.mktemp("deploy")
-    return make_sample_photo(folder / "p.jpg", size=(960, 640)).read_bytes()

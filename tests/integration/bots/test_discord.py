@@ -4,62 +4,21 @@ gateway), the core and the local engine behind it."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bots.discord.service import DiscordService
 from bots.discord.sink import DiscordSink, buttons_view
 from bots.edit_throttle import EditThrottle
-from bots.roles import platforms_registered
-from bots.runtime import Runtime, open_runtime, running_worker
+from bots.runtime import Runtime
 from core.events import Action, Button
 from core.ports import PlatformPorts
-from engine.probe import ffmpeg_binary, probe
-from engine.server import RunningEngine
-from tests.fakes.discord_api import FakeDiscord, pointed_at
-from tests.fakes.discord_records import MessageRecord
-from tests.fixtures.core import FAST_JOBS, settings_for
+from engine.render.probe import ffmpeg_binary, probe
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord.records import MessageRecord
+from tests.fixtures.platforms import BotFor
 
 DEFERRED_WITH_SOURCE = 5
-
-
-@pytest.fixture(scope="module")
-def photo_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    from bots.sample import make_sample_photo
-
-    return make_sample_photo(tmp_path_factory.mktemp("dc") / "p.jpg", size=(960, 640)).read_bytes()
-
-
-@asynccontextmanager
-async def bot_running(
-    fake: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    work: Path,
-) -> AsyncIterator[tuple[Runtime, DiscordService]]:
-    settings = settings_for(
-        redis_url,
-        key_prefix,
-        engine.base_url,
-        work,
-        discord_bot_token=fake.token,
-        discord_api_base=fake.rest_base,
-        discord_gateway_url=fake.gateway_url,
-    )
-    with pointed_at(fake):  # restores discord.py's REST base and gateway afterwards
-        async with (
-            open_runtime(settings, {}, job_limits=FAST_JOBS) as runtime,
-            platforms_registered(runtime, ingress=frozenset({"discord"})) as services,
-            running_worker(runtime.core, grace_s=1),
-        ):
-            (service,) = services
-            assert isinstance(service, DiscordService)
-            yield runtime, service
 
 
 def answering_late(runtime: Runtime, service: DiscordService) -> None:
@@ -97,17 +56,15 @@ def world(fake: FakeDiscord) -> tuple[dict[str, Any], dict[str, Any], dict[str, 
 
 
 async def test_explain_defers_at_once_edits_progress_and_sends_the_mp4(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
     tmp_path: Path,
 ) -> None:
     fake = fake_discord
     guild, channel, user = world(fake)
     image = fake.add_attachment(photo_bytes, filename="dusk.jpg", content_type="image/jpeg")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         sent_at = time.monotonic()
         interaction = await fake.invoke(
             "explain",
@@ -135,17 +92,14 @@ async def test_explain_defers_at_once_edits_progress_and_sends_the_mp4(
 
 
 async def test_a_render_finishing_after_the_token_expired_goes_to_the_channel(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     guild, channel, user = world(fake)
     image = fake.add_attachment(photo_bytes, filename="dusk.jpg", content_type="image/jpeg")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work") as (rt, svc):
+    async with discord_bot() as (rt, svc):
         answering_late(rt, svc)
         await fake.invoke(
             "explain", channel=channel, user=user, guild=guild, options={"image": image}
@@ -159,17 +113,14 @@ async def test_a_render_finishing_after_the_token_expired_goes_to_the_channel(
 
 
 async def test_a_token_the_server_says_is_dead_falls_back_to_the_channel(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     guild, channel, user = world(fake)
     image = fake.add_attachment(photo_bytes, filename="dusk.jpg", content_type="image/jpeg")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         interaction = await fake.invoke(
             "explain", channel=channel, user=user, guild=guild, options={"image": image}
         )
@@ -182,17 +133,14 @@ async def test_a_token_the_server_says_is_dead_falls_back_to_the_channel(
 
 
 async def test_an_oversize_result_becomes_a_smaller_copy(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     guild, channel, user = world(fake)
     image = fake.add_attachment(photo_bytes, filename="dusk.jpg", content_type="image/jpeg")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         await fake.invoke(
             "explain",
             channel=channel,
@@ -209,18 +157,15 @@ async def test_an_oversize_result_becomes_a_smaller_copy(
 
 
 async def test_a_strangers_press_is_refused_privately(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     guild, channel, owner = world(fake)
     stranger = fake.add_user("eve")
     fake.add_member(guild, stranger)
     message = posted_with_buttons(fake, channel, owner)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         pressed = await fake.press(message, f"cb:export:{owner['id']}", stranger)
         await fake.wait_for(lambda: [c for c in fake.callbacks if c.token == pressed["token"]])
 
@@ -230,16 +175,13 @@ async def test_a_strangers_press_is_refused_privately(
 
 
 async def test_an_unsupported_attachment_gets_a_clear_private_message(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     guild, channel, user = world(fake)
     notes = fake.add_attachment(b"just words", filename="notes.txt", content_type="text/plain")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         interaction = await fake.invoke(
             "explain", channel=channel, user=user, guild=guild, options={"image": notes}
         )
@@ -255,11 +197,8 @@ MANAGE_GUILD = 1 << 5
 
 
 async def test_a_server_can_list_the_channels_the_bot_works_in(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     guild = fake.add_guild("Studio", channels=("art", "chat"))
@@ -267,7 +206,7 @@ async def test_a_server_can_list_the_channels_the_bot_works_in(
     admin, member = fake.add_user("ann"), fake.add_user("mo")
     fake.add_member(guild, admin, permissions=MANAGE_GUILD)
     fake.add_member(guild, member, permissions=0)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         refused = await fake.invoke(
             "channels", channel=chat, user=member, guild=guild, options={"change": "add"}
         )
@@ -294,16 +233,13 @@ def followups(fake: FakeDiscord, interaction: dict[str, Any]) -> list[MessageRec
 
 
 async def test_refine_opens_a_modal_whose_answer_edits_the_project(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     _, channel, user = world(fake)
     message = posted_with_buttons(fake, channel, user)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         pressed = await fake.press(message, f"cb:refine:{user['id']}", user)
         await fake.wait_for(lambda: [c for c in fake.callbacks if c.token == pressed["token"]])
         submitted = await fake.submit_modal(
@@ -320,19 +256,16 @@ async def test_refine_opens_a_modal_whose_answer_edits_the_project(
 
 
 async def test_the_message_menu_explains_an_image_already_posted(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     _, channel, user = world(fake)
     image = fake.add_attachment(photo_bytes, filename="art.jpg", content_type="image/jpeg")
     posted = fake.add_message(channel, user, content="look", attachments=[image])
     plain = fake.add_message(channel, user, content="no picture here")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         nothing = await fake.invoke_message_command("Explain this image", plain, user=user)
         await fake.invoke_message_command("Explain this image", posted, user=user)
         await fake.wait_for(lambda: videos(fake), within_s=60)
@@ -344,11 +277,8 @@ async def test_the_message_menu_explains_an_image_already_posted(
 
 
 async def test_only_server_admins_change_who_may_export(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     guild = fake.add_guild("Guild")
@@ -356,7 +286,7 @@ async def test_only_server_admins_change_who_may_export(
     admin, member = fake.add_user("ann"), fake.add_user("mo")
     fake.add_member(guild, admin, permissions=MANAGE_GUILD)
     fake.add_member(guild, member, permissions=0)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         tried = await fake.invoke(
             "access", channel=channel, user=member, guild=guild, options={"who": "admins"}
         )

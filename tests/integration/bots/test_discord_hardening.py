@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 
-from engine.server import RunningEngine
-from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.discord_records import MessageRecord
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord.records import MessageRecord
 from tests.fixtures.engine import EngineFactory
 from tests.fixtures.images import png_with_parameters
+from tests.fixtures.platforms import BotFor, discord_running
 from tests.integration.bots.test_discord import (
     answering_late,
-    bot_running,
     followups,
     posted_with_buttons,
     videos,
@@ -64,10 +63,8 @@ def pinged(record: MessageRecord) -> tuple[bool, list[str], list[str]]:
 @pytest.mark.parametrize("late", [False, True], ids=["token alive", "token expired"])
 async def test_a_prompt_saying_everyone_pings_nobody_but_the_requester(
     late: bool,
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     tmp_path: Path,
 ) -> None:
     fake = fake_discord
@@ -78,7 +75,7 @@ async def test_a_prompt_saying_everyone_pings_nobody_but_the_requester(
     prompt = f"@everyone <@&{mods['id']}> <@{eve['id']}> a lighthouse at dusk"
     data = png_with_parameters(tmp_path / "lighthouse.png", prompt_record(prompt)).read_bytes()
     image = fake.add_attachment(data, filename="lighthouse.png", content_type="image/png")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work") as (rt, svc):
+    async with discord_bot() as (rt, svc):
         if late:
             answering_late(rt, svc)
         await fake.invoke(
@@ -100,17 +97,14 @@ async def test_a_prompt_saying_everyone_pings_nobody_but_the_requester(
 
 
 async def test_what_the_client_answers_itself_pings_nobody(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     """The client's default: an answer made without the sink (a refusal) allows no mention."""
     fake = fake_discord
     guild, channel, ada = world(fake)
     notes = fake.add_attachment(b"words", filename="notes.txt", content_type="text/@everyone")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         refused = await fake.invoke(
             "explain", channel=channel, user=ada, guild=guild, options={"image": notes}
         )
@@ -138,12 +132,12 @@ async def test_a_refine_form_opened_by_one_process_is_answered_by_another(
     fake.add_member(guild, eve)
     message = posted_with_buttons(fake, channel, ada)
     form = f"clipbridge:refine:{ada['id']}"
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "first"):
+    async with discord_running(fake, redis_url, key_prefix, engine, tmp_path / "first"):
         pressed = await fake.press(message, f"cb:refine:{ada['id']}", ada)
         await fake.wait_for(lambda: [c for c in fake.callbacks if c.token == pressed["token"]])
     # The process that opened the form is gone; a fresh one, which never saw the message or
     # the form, receives the answer.
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "second"):
+    async with discord_running(fake, redis_url, key_prefix, engine, tmp_path / "second"):
         stranger = await fake.submit_modal(form, {"clipbridge:refine:change": "undo"}, eve)
         submitted = await fake.submit_modal(
             form, {"clipbridge:refine:change": "make it square"}, ada
@@ -161,16 +155,13 @@ async def test_a_refine_form_opened_by_one_process_is_answered_by_another(
 
 
 async def test_a_button_is_taken_by_a_process_that_never_saw_its_message(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     _, channel, ada = world(fake)
     message = posted_with_buttons(fake, channel, ada)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         pressed = await fake.press(message, f"cb:new:{ada['id']}", ada)
         await fake.wait_for(lambda: followups(fake, pressed), within_s=30)
 
@@ -182,16 +173,13 @@ async def test_a_button_is_taken_by_a_process_that_never_saw_its_message(
 
 
 async def test_dms_that_come_without_a_channel_stay_separate_conversations(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     ada, bob = fake.add_user("ada"), fake.add_user("bob")
     bare: Json = {"channel_object": False}
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         chose = await fake.invoke(
             "lang", channel=fake.open_dm(ada), user=ada, options={"language": "zh"}, **bare
         )
@@ -205,15 +193,12 @@ async def test_dms_that_come_without_a_channel_stay_separate_conversations(
 
 
 async def test_a_server_interaction_without_a_channel_is_refused_privately(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_discord
     guild, channel, ada = world(fake)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         asked = await fake.invoke(
             "status", channel=channel, user=ada, guild=guild, channel_object=False
         )
@@ -236,17 +221,15 @@ def user_installed_world(fake: FakeDiscord, photo: bytes) -> tuple[Json, Json, J
 
 
 async def test_a_user_installed_app_says_late_answers_come_by_dm(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     tmp_path: Path,
 ) -> None:
     fake = fake_discord
     ada, group, image = user_installed_world(
         fake, png_with_parameters(tmp_path / "p.png", prompt_record("dusk")).read_bytes()
     )
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with discord_bot():
         asked = await fake.invoke(
             "explain", channel=group, user=ada, options={"image": image}, user_install=True
         )
@@ -261,17 +244,15 @@ async def test_a_user_installed_app_says_late_answers_come_by_dm(
 
 
 async def test_a_user_installed_apps_late_video_comes_by_dm(
+    discord_bot: BotFor,
     fake_discord: FakeDiscord,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     tmp_path: Path,
 ) -> None:
     fake = fake_discord
     ada, group, image = user_installed_world(
         fake, png_with_parameters(tmp_path / "p.png", prompt_record("dusk")).read_bytes()
     )
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work") as (rt, svc):
+    async with discord_bot() as (rt, svc):
         answering_late(rt, svc)
         await fake.invoke(
             "explain", channel=group, user=ada, options={"image": image}, user_install=True

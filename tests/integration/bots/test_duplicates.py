@@ -17,11 +17,12 @@ import aiohttp
 import pytest
 
 from bots.runtime import wait_until_idle
-from engine.server import RunningEngine
-from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.telegram_api import FakeTelegram
-from tests.fakes.telegram_polling import SECRET_HEADER
+from engine.api.server import RunningEngine
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram.polling import SECRET_HEADER
 from tests.fixtures.engine import EngineAdmin
+from tests.fixtures.platforms import discord_running, telegram_running
 from tests.fixtures.ports import free_port
 from tests.integration.bots import test_discord as discord_side
 from tests.integration.bots import test_telegram as telegram_side
@@ -32,14 +33,6 @@ SECRET = "dup-webhook-secret"
 GOT_IT = "⏳ Got it…"
 DEFERRED_WITH_SOURCE = 5
 ALREADY_ACKNOWLEDGED = 400
-
-
-@pytest.fixture(scope="module")
-def photo_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    from bots.sample import make_sample_photo
-
-    path = tmp_path_factory.mktemp("dups") / "p.jpg"
-    return make_sample_photo(path, size=(960, 640)).read_bytes()
 
 
 async def post_copies(url: str, update: dict[str, Any], copies: int) -> list[int]:
@@ -75,7 +68,7 @@ async def test_a_telegram_update_delivered_1000_times_is_rendered_once(
     user = fake.user(40, "Dup")
     chat = fake.private_chat(user)
     port = free_port()
-    async with telegram_side.bot_running(
+    async with telegram_running(
         fake,
         redis_url,
         key_prefix,
@@ -129,7 +122,7 @@ async def test_a_discord_interaction_delivered_1000_times_is_rendered_once(
     fake = fake_discord
     guild, channel, user = discord_side.world(fake)
     image = fake.add_attachment(photo_bytes, filename="dup.jpg", content_type="image/jpeg")
-    running = discord_side.bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work")
+    running = discord_running(fake, redis_url, key_prefix, engine, tmp_path / "work")
     async with running as (runtime, _):
         interaction = await fake.invoke(
             "explain", channel=channel, user=user, guild=guild, options={"image": image}

@@ -20,7 +20,7 @@ from bots.http_server import MAX_CONNECTIONS, TIMEOUT_S, Served, serve
 from bots.runtime import open_runtime
 from bots.telegram.webhook import SECRET_HEADER, webhook_app
 from core.metrics import Metrics
-from engine.server import RunningEngine
+from engine.api.server import RunningEngine
 from tests.fixtures.core import settings_for
 from tests.fixtures.engine import EngineFactory
 from tests.fixtures.program_logs import program_logs

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bots.roles import platforms_registered
-from bots.runtime import open_runtime
-from engine.server import RunningEngine
-from tests.fakes.discord_api import FakeDiscord, pointed_at
+from bots.runtime import open_runtime, platforms_registered
+from engine.api.server import RunningEngine
+from tests.fakes.discord import FakeDiscord, pointed_at
 from tests.fixtures.core import settings_for
+from tests.fixtures.platforms import discord_settings
 from tests.fixtures.program_logs import program_logs
 
 
@@ -25,19 +25,12 @@ async def test_discord_debug_lines_show_no_interaction_or_bot_token(
     user = fake.add_user("ada")
     fake.add_member(guild, user)
     notes = fake.add_attachment(b"just words", filename="notes.txt", content_type="text/plain")
-    settings = settings_for(
-        redis_url,
-        key_prefix,
-        engine.base_url,
-        tmp_path,
-        discord_bot_token=fake.token,
-        discord_api_base=fake.rest_base,
-        discord_gateway_url=fake.gateway_url,
-    )
-    with program_logs("DEBUG", settings.secrets()) as logs, pointed_at(fake):
+    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path)
+    discord = discord_settings(fake)
+    with program_logs("DEBUG", discord.secrets()) as logs, pointed_at(fake):
         async with (
             open_runtime(settings, {}) as runtime,
-            platforms_registered(runtime, ingress=frozenset({"discord"})),
+            platforms_registered(runtime, None, discord, ingress=frozenset({"discord"})),
         ):
             interaction = await fake.invoke(
                 "explain",
@@ -54,8 +47,8 @@ async def test_discord_debug_lines_show_no_interaction_or_bot_token(
     assert fake.token not in logs.text
     # The lines are there, with the token's place marked.
     callback = f"/interactions/{interaction['id']}/[redacted]/callback"
-    discord = [e for e in logs.entries() if e["logger"].startswith("discord.")]
-    assert any(callback in e["message"] for e in discord), logs.text[-3000:]
+    lines = [e for e in logs.entries() if e["logger"].startswith("discord.")]
+    assert any(callback in e["message"] for e in lines), logs.text[-3000:]
     assert any(
         "INTERACTION_CREATE" in e["message"] and "'token': '[redacted]'" in e["message"]
         for e in logs.of("discord.gateway")

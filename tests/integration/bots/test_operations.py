@@ -13,11 +13,13 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from bots.doctor import backend_check, diagnose, unknown_settings
-from engine.server import RunningEngine
-from tests.fakes.discord_api import FakeDiscord, pointed_at
-from tests.fakes.telegram_api import FakeTelegram
+from bots.settings import ProcessSettings
+from engine.api.server import RunningEngine
+from tests.fakes.discord import FakeDiscord, pointed_at
+from tests.fakes.telegram import FakeTelegram
 from tests.fixtures.core import settings_for
 from tests.fixtures.engine import EngineFactory
+from tests.fixtures.platforms import discord_settings, telegram_settings
 from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -138,25 +140,21 @@ async def test_doctor_checks_everything_and_says_what_to_fix(
     tmp_path: Path,
 ) -> None:
     engine = make_engine(registered_tokens="nmv_reg_operator=2500")
-    good = settings_for(
-        redis_url,
-        "doctor",
-        engine.base_url,
-        tmp_path,
-        nemo_token=SecretStr("nmv_reg_operator"),
-        telegram_bot_token=SecretStr(fake_telegram.token),
-        telegram_api_base=fake_telegram.base_url,
-        discord_bot_token=SecretStr(fake_discord.token),
-        discord_api_base=fake_discord.rest_base,
+    core = settings_for(
+        redis_url, "doctor", engine.base_url, tmp_path, nemo_token=SecretStr("nmv_reg_operator")
     )
+    good = ProcessSettings(core, telegram_settings(fake_telegram), discord_settings(fake_discord))
     with pointed_at(fake_discord):
         checks = {check.name: check for check in await diagnose(good)}
-        bad = good.model_copy(
-            update={
-                "telegram_bot_token": SecretStr("123456:" + "x" * 35),
-                "nemo_token": SecretStr("nmv_reg_wrong"),
-                "redis_url": "redis://127.0.0.1:1/0",
-            }
+        bad = ProcessSettings(
+            core.model_copy(
+                update={
+                    "nemo_token": SecretStr("nmv_reg_wrong"),
+                    "redis_url": "redis://127.0.0.1:1/0",
+                }
+            ),
+            telegram_settings(fake_telegram, bot_token=SecretStr("123456:" + "x" * 35)),
+            good.discord,
         )
         broken = {check.name: check for check in await diagnose(bad)}
 

@@ -23,11 +23,12 @@ from redis.exceptions import RedisClusterException, RedisError
 from saq.job import Status
 
 from bots.doctor import redis_check
-from bots.redis_urls import close_client, redis_client
 from bots.runtime import running_worker
 from bots.sample import make_sample_photo
+from bots.settings import ProcessSettings
 from core.settings import Settings
-from engine.server import RunningEngine
+from core.store import close_client, redis_client
+from engine.api.server import RunningEngine
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
 from tests.fixtures.redis_servers import (
     REDIS_CLI,
@@ -163,8 +164,8 @@ async def test_a_photo_becomes_a_video_through_a_cluster_url_with_chats_spread_o
 async def test_doctor_checks_a_cluster_and_names_a_lone_node_for_what_it_is(
     cluster: Cluster,
 ) -> None:
-    def settings(url: str) -> Settings:
-        return Settings(_env_file=None, redis_url=url)  # type: ignore[call-arg]
+    def settings(url: str) -> ProcessSettings:
+        return ProcessSettings(Settings(_env_file=None, redis_url=url))  # type: ignore[call-arg]
 
     good = await redis_check(settings(cluster.url()))
     assert good.ok, good

@@ -21,12 +21,13 @@ from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.exceptions import RedisError
 
 from bots.doctor import redis_check
-from bots.redis_urls import BlockingSentinelConnectionPool, new_sentinel, redis_client
 from bots.runtime import wait_until_idle
 from bots.sample import make_sample_photo
-from core.keys import Keys
+from bots.settings import ProcessSettings
 from core.settings import Settings
-from engine.server import RunningEngine
+from core.store import Keys, redis_client
+from core.store.urls import BlockingSentinelConnectionPool, new_sentinel
+from engine.api.server import RunningEngine
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
 from tests.fixtures.ports import free_port
 from tests.fixtures.redis_servers import collect_connections_to_dead_servers, start_redis, until
@@ -249,8 +250,8 @@ async def test_wrong_names_and_passwords_fail_without_showing_a_password(
 
 
 async def test_doctor_checks_each_redis_url_form(servers: Servers) -> None:
-    def settings(url: str) -> Settings:
-        return Settings(_env_file=None, redis_url=url)  # type: ignore[call-arg]
+    def settings(url: str) -> ProcessSettings:
+        return ProcessSettings(Settings(_env_file=None, redis_url=url))  # type: ignore[call-arg]
 
     good = await redis_check(settings(servers.url()))
     assert good.ok, good

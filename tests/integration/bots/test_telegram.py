@@ -3,59 +3,18 @@ server, the core and the local engine behind it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from bots.roles import platforms_registered
-from bots.runtime import Runtime, open_runtime, running_worker
-from engine.probe import ffmpeg_binary, probe
-from engine.server import RunningEngine
+from engine.api.server import RunningEngine
+from engine.render.probe import ffmpeg_binary, probe
 from tests.fakes.recording_proxy import RecordingProxy
-from tests.fakes.telegram_api import FakeTelegram
-from tests.fakes.telegram_wire import Call
-from tests.fixtures.core import FAST_JOBS, settings_for
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram.wire import Call
 from tests.fixtures.engine import EngineFactory
+from tests.fixtures.platforms import BotFor, telegram_running
 from tests.fixtures.ports import free_port
 
 BOT_NAME = "@clip_test_bot"
-
-
-@pytest.fixture(scope="module")
-def photo_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    from bots.sample import make_sample_photo
-
-    return make_sample_photo(tmp_path_factory.mktemp("tg") / "p.jpg", size=(960, 640)).read_bytes()
-
-
-@asynccontextmanager
-async def bot_running(
-    fake: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine | RecordingProxy,
-    work: Path,
-    **overrides: Any,
-) -> AsyncIterator[Runtime]:
-    settings = settings_for(
-        redis_url,
-        key_prefix,
-        engine.base_url,
-        work,
-        telegram_bot_token=fake.token,
-        telegram_api_base=fake.base_url,
-        telegram_album_quiet_s=0.4,
-        **overrides,
-    )
-    async with (
-        open_runtime(settings, {}, job_limits=FAST_JOBS) as runtime,
-        platforms_registered(runtime, ingress=frozenset({"telegram"})),
-        running_worker(runtime.core, grace_s=1),
-    ):
-        yield runtime
 
 
 def texts_sent(fake: FakeTelegram, chat_id: int) -> list[str]:
@@ -76,17 +35,15 @@ def videos(fake: FakeTelegram) -> list[Call]:
 
 
 async def test_a_private_photo_comes_back_as_a_streamable_video(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
     tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     user = fake.user(7, "Ana")
     chat = fake.private_chat(user)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         fake.send_photo(chat, user, photo_bytes)
         await fake.wait_for(lambda f: videos(f), within_s=60)
 
@@ -114,17 +71,14 @@ async def test_a_private_photo_comes_back_as_a_streamable_video(
 
 
 async def test_an_album_of_three_gives_three_videos_and_one_progress_message(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     user = fake.user(8, "Bo")
     chat = fake.private_chat(user)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         for n in range(3):
             fake.send_photo(
                 chat,
@@ -140,17 +94,14 @@ async def test_an_album_of_three_gives_three_videos_and_one_progress_message(
 
 
 async def test_in_a_group_only_mentions_are_answered(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     user = fake.user(9, "Cy")
     group = fake.group_chat(-100500, "Makers")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         ignored = fake.send_text(group, user, "status of the sunset photo?")
         fake.send_photo(group, user, photo_bytes)  # a plain photo, no mention: ignored too
         fake.send_text(group, user, f"{BOT_NAME} status")
@@ -166,16 +117,13 @@ async def test_in_a_group_only_mentions_are_answered(
 
 
 async def test_a_strangers_button_press_is_refused_and_the_owners_counts(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     owner, stranger = fake.user(10, "Di"), fake.user(11, "Ed")
     group = fake.group_chat(-100600, "Club")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         fake.send_text(group, owner, f"{BOT_NAME} help")
         await fake.wait_for(lambda f: bool(texts_sent(f, group["id"])))
         help_message = fake.sent[group["id"]][-1]["message_id"]
@@ -193,18 +141,15 @@ async def test_a_strangers_button_press_is_refused_and_the_owners_counts(
 
 
 async def test_a_flood_wait_is_waited_out(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     user = fake.user(12, "Fa")
     chat = fake.private_chat(user)
     fake.flood("sendVideo", retry_after=1, times=1)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         fake.send_photo(chat, user, photo_bytes)
         await fake.wait_for(lambda f: videos(f), within_s=60)
 
@@ -225,7 +170,7 @@ async def test_a_video_over_the_upload_limit_is_sent_as_a_smaller_copy(
     fake = fake_telegram
     user = fake.user(13, "Gi")
     chat = fake.private_chat(user)
-    async with bot_running(
+    async with telegram_running(
         fake, redis_url, key_prefix, engine, tmp_path / "work", telegram_upload_limit_mb=0.25
     ):
         fake.send_photo(chat, user, photo_bytes)
@@ -237,17 +182,14 @@ async def test_a_video_over_the_upload_limit_is_sent_as_a_smaller_copy(
 
 
 async def test_a_file_telegram_will_not_hand_over_gets_a_clear_message(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     user = fake.user(14, "Hu")
     chat = fake.private_chat(user)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         fake.send_video(chat, user, b"\x00" * 1000, file_size=25_000_000)
         fake.send_text(chat, user, "status")
         await fake.wait_for(
@@ -260,17 +202,14 @@ async def test_a_file_telegram_will_not_hand_over_gets_a_clear_message(
 
 
 async def test_exports_can_be_reserved_for_group_admins(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     admin, member = fake.user(15, "Ida"), fake.user(16, "Jo")
     group = fake.group_chat(-100700, "Guild")
     fake.set_member_status(group["id"], admin["id"], "administrator")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         fake.send_text(group, member, f"/access@{BOT_NAME[1:]} admins")
         fake.send_text(group, admin, f"/access@{BOT_NAME[1:]} admins")
         fake.send_text(group, member, f"/export@{BOT_NAME[1:]}")
@@ -298,7 +237,7 @@ async def test_a_groups_running_job_is_cancelled_by_its_requester_or_an_admin_on
     group = fake.group_chat(-100701, "Club")
     fake.set_member_status(group["id"], admin["id"], "administrator")
     refused = "Only the person who asked for it or a group admin can cancel it."
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
         fake.send_photo(group, asker, photo_bytes, caption=f"{BOT_NAME} explain this")
         await fake.wait_for(lambda f: bool(f.calls_of("editMessageText")), within_s=30)
         fake.send_text(group, other, f"/cancel@{BOT_NAME[1:]}")
@@ -321,7 +260,7 @@ async def test_webhook_refuses_a_wrong_secret_and_processes_an_update_once(
     user = fake.user(17, "Ko")
     chat = fake.private_chat(user)
     port = free_port()
-    async with bot_running(
+    async with telegram_running(
         fake,
         redis_url,
         key_prefix,
@@ -348,18 +287,15 @@ async def test_webhook_refuses_a_wrong_secret_and_processes_an_update_once(
 
 
 async def test_a_group_can_ask_for_plain_photos_to_be_answered(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
     photo_bytes: bytes,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     admin, member = fake.user(18, "Lu"), fake.user(19, "Mi")
     group = fake.group_chat(-100800, "Photos")
     fake.set_member_status(group["id"], admin["id"], "creator")
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         fake.send_text(group, member, f"/photos@{BOT_NAME[1:]} on")
         fake.send_photo(group, member, photo_bytes)  # still off: ignored
         fake.send_text(group, admin, f"/photos@{BOT_NAME[1:]} on")
@@ -388,7 +324,7 @@ async def test_the_backend_never_sees_the_bot_token_or_a_telegram_file_url(
     chat = fake.private_chat(user)
     async with (
         RecordingProxy(engine.base_url) as proxy,
-        bot_running(fake, redis_url, key_prefix, proxy, tmp_path / "work"),
+        telegram_running(fake, redis_url, key_prefix, proxy, tmp_path / "work"),
     ):
         fake.send_photo(chat, user, photo_bytes, caption="make it 9:16")
         await fake.wait_for(lambda f: videos(f), within_s=60)

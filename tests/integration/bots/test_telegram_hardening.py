@@ -22,13 +22,14 @@ from telegram import Bot
 
 from bots.redis_server import private_redis
 from bots.sample import make_sample_photo
-from core.keys import Keys
-from engine.server import RunningEngine
-from tests.fakes.telegram_api import FakeTelegram
-from tests.fakes.telegram_objects import JSON, group_anonymous_bot
-from tests.fakes.telegram_polling import SECRET_HEADER
+from core.store import Keys
+from engine.api.server import RunningEngine
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram.objects import JSON, group_anonymous_bot
+from tests.fakes.telegram.polling import SECRET_HEADER
+from tests.fixtures.platforms import BotFor, telegram_running
 from tests.fixtures.ports import free_port
-from tests.integration.bots.test_telegram import BOT_NAME, answers, bot_running, texts_sent
+from tests.integration.bots.test_telegram import BOT_NAME, answers, texts_sent
 
 SECRET = "hardening-webhook-secret"
 BOT = BOT_NAME[1:]
@@ -120,7 +121,7 @@ async def test_a_webhook_update_redis_cannot_record_is_refused_then_handled_once
     user = fake.user(50, "Oo")
     chat = fake.private_chat(user)
     work = tmp_path / "work"
-    async with bot_running(fake, own_redis, key_prefix, engine, work, **webhook_settings()):
+    async with telegram_running(fake, own_redis, key_prefix, engine, work, **webhook_settings()):
         update = fake.send_text(chat, user, "credits", build_only=True)
         async with writes_refused(own_redis):
             assert await fake.post_webhook(update, secret=SECRET) == 503
@@ -147,7 +148,7 @@ async def test_an_update_taken_but_not_recorded_is_handled_when_it_comes_again(
     user = fake.user(51, "Pa")
     chat = fake.private_chat(user)
     work = tmp_path / "work"
-    async with bot_running(fake, own_redis, key_prefix, engine, work, **webhook_settings()):
+    async with telegram_running(fake, own_redis, key_prefix, engine, work, **webhook_settings()):
         update = fake.send_text(chat, user, "/export", build_only=True)
         fake.before_next("sendMessage", lambda: refuse_writes(own_redis))  # at the "Got it"
         assert await fake.post_webhook(update, secret=SECRET) == 503
@@ -179,7 +180,7 @@ async def test_a_redelivery_is_handled_even_when_its_mark_could_not_be_withdrawn
         async with Redis.from_url(own_redis) as admin:
             await admin.acl_setuser("default", enabled=True, commands=["-del"])
 
-    async with bot_running(fake, own_redis, key_prefix, engine, work, **webhook_settings()):
+    async with telegram_running(fake, own_redis, key_prefix, engine, work, **webhook_settings()):
         update = fake.send_text(chat, user, "/export", build_only=True)
         fake.before_next("sendMessage", refuse_writes_and_deletes)
         assert await fake.post_webhook(update, secret=SECRET) == 503
@@ -213,7 +214,7 @@ async def test_an_album_item_redis_cannot_keep_is_refused_then_collected_with_th
         fake.send_photo(chat, user, picture, media_group_id="al1", build_only=True)
         for _ in range(2)
     )
-    async with bot_running(fake, own_redis, key_prefix, engine, work, **webhook_settings()):
+    async with telegram_running(fake, own_redis, key_prefix, engine, work, **webhook_settings()):
         async with Redis.from_url(own_redis) as admin:
             await admin.acl_setuser("default", enabled=True, commands=["-@scripting"])
             try:
@@ -237,7 +238,7 @@ async def test_polling_fetches_an_update_again_until_redis_records_it(
     fake = fake_telegram
     user = fake.user(52, "Qi")
     chat = fake.private_chat(user)
-    async with bot_running(fake, own_redis, key_prefix, engine, tmp_path / "work"):
+    async with telegram_running(fake, own_redis, key_prefix, engine, tmp_path / "work"):
         async with writes_refused(own_redis):
             update = fake.send_text(chat, user, "credits")
             update_id = update["update_id"]
@@ -263,7 +264,7 @@ async def test_a_refused_message_is_told_and_leaves_no_got_it_behind(
     chat = fake.private_chat(user)
     work = tmp_path / "work"
     limits = {"limit_user_messages_per_minute": 1}
-    async with bot_running(
+    async with telegram_running(
         fake, redis_url, key_prefix, engine, work, **webhook_settings(), **limits
     ):
         first = fake.send_text(chat, user, "/export", build_only=True)
@@ -300,7 +301,7 @@ async def test_webhook_bodies_that_are_no_update_are_answered_200_logged_and_cou
     chat = fake.private_chat(user)
     work = tmp_path / "work"
     caplog.set_level(logging.WARNING)
-    async with bot_running(
+    async with telegram_running(
         fake, redis_url, key_prefix, engine, work, **webhook_settings()
     ) as runtime:
         statuses = {shape: await post_raw(fake, body) for shape, body in UNREADABLE.items()}
@@ -331,7 +332,7 @@ async def test_an_oversized_webhook_body_is_refused_413_without_being_read(
     """Both bodies are left unfinished: an answer that waited to read them all never comes."""
     fake = fake_telegram
     work = tmp_path / "work"
-    async with bot_running(fake, redis_url, key_prefix, engine, work, **webhook_settings()):
+    async with telegram_running(fake, redis_url, key_prefix, engine, work, **webhook_settings()):
         assert fake.webhook is not None
         declared = {"Content-Length": str(50 << 20), "Content-Type": "application/json"}
         async with asyncio.timeout(10):
@@ -347,17 +348,14 @@ async def test_an_oversized_webhook_body_is_refused_413_without_being_read(
 
 
 async def test_an_anonymous_admin_is_an_admin_addressing_the_bot(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     member = fake.user(55, "Ti")
     group = fake.group_chat(-100900, "Anon")
     anonymous = group_anonymous_bot()
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         fake.send_text(group, anonymous, f"/access@{BOT} admins", sender_chat=group)
         await fake.wait_for(lambda f: said(f, group["id"], "From now on only admins"))
         fake.send_text(group, member, f"/export@{BOT}")
@@ -369,18 +367,15 @@ async def test_an_anonymous_admin_is_an_admin_addressing_the_bot(
 
 
 async def test_buttons_an_anonymous_admin_asked_for_are_every_admins(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     admin, member = fake.user(56, "Uma"), fake.user(57, "Vic")
     group = fake.group_chat(-100901, "Anon buttons")
     fake.set_member_status(group["id"], admin["id"], "administrator")
     owned_by_the_group = f"export:{group['id']}"
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         fake.send_text(group, admin, f"{BOT_NAME} help")
         await fake.wait_for(lambda f: bool(answers(f, group["id"])))
         message_id = fake.sent[group["id"]][-1]["message_id"]
@@ -396,11 +391,8 @@ async def test_buttons_an_anonymous_admin_asked_for_are_every_admins(
 
 
 async def test_in_a_topic_the_bot_opened_only_real_replies_to_it_count(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     user = fake.user(58, "Wu")
@@ -409,7 +401,7 @@ async def test_in_a_topic_the_bot_opened_only_real_replies_to_it_count(
     async with Bot(fake.token, base_url=base, base_file_url=f"{fake.base_url}/file/bot") as bot:
         topic = await bot.create_forum_topic(group["id"], "Renders")
     thread = topic.message_thread_id
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         chatter = fake.send_text(group, user, "nice sunset, thanks", thread_id=thread)
         fake.send_text(group, user, f"{BOT_NAME} status", thread_id=thread)
         await fake.wait_for(lambda f: bool(answers(f, group["id"])))
@@ -425,18 +417,15 @@ async def test_in_a_topic_the_bot_opened_only_real_replies_to_it_count(
 
 
 async def test_forum_settings_are_the_groups_not_the_topics(
+    telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
-    redis_url: str,
-    key_prefix: str,
-    engine: RunningEngine,
-    tmp_path: Path,
 ) -> None:
     fake = fake_telegram
     admin, member = fake.user(59, "Xu"), fake.user(60, "Yan")
     group: JSON = fake.group_chat(-100903, "Forum settings", forum=True)
     fake.set_member_status(group["id"], admin["id"], "administrator")
     topic_a, topic_b = fake.open_topic(group, "A", by=admin), fake.open_topic(group, "B", by=admin)
-    async with bot_running(fake, redis_url, key_prefix, engine, tmp_path / "work"):
+    async with telegram_bot():
         fake.send_text(group, admin, f"/access@{BOT} admins", thread_id=topic_a)
         await fake.wait_for(lambda f: said(f, group["id"], "From now on only admins"))
         fake.send_text(group, member, f"/export@{BOT}", thread_id=topic_b)

@@ -6,9 +6,8 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from core.albums import Albums
-from core.keys import Keys
 from core.messages import Attachment, ChatRef, Inbound, Sender
+from core.store import Albums, Keys
 
 
 def item(update_id: int, caption: str = "") -> Inbound:

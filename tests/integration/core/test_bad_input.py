@@ -25,7 +25,7 @@ from core.backend import Access
 from core.messages import Attachment, ChatRef, Inbound, Sender
 from core.settings import Settings
 from core.texts import ACCEPTED_FORMATS
-from engine.server import RunningEngine
+from engine.api.server import RunningEngine
 from tests.fixtures.core import PLATFORM, RecordingSink, Seen, running_core, settings_for
 from tests.fixtures.engine import EngineAdmin, EngineFactory
 

@@ -6,8 +6,7 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from core.chat_queue import ChatQueue
-from core.keys import Keys
+from core.store import ChatQueue, Keys
 
 
 def make_queue(redis: Redis, key_prefix: str, lease_s: int = 60) -> ChatQueue:

@@ -16,9 +16,10 @@ from saq.queue import Queue
 
 from bots.runtime import running_worker, wait_until_idle
 from core.events import Target, VideoReady
-from engine.server import RunningEngine
+from engine.api.server import RunningEngine
 from tests.fixtures.core import (
     FAST_JOBS,
+    CoreFor,
     HeldThinking,
     HeldUploads,
     RecordingSink,
@@ -137,16 +138,13 @@ class SlowUploads(RecordingSink):
 
 
 async def test_a_delivery_slower_than_the_heartbeat_goes_out_once(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     engine: RunningEngine,
     photo: Path,
     tmp_path: Path,
 ) -> None:
     sink = SlowUploads(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink) as runtime:
         await runtime.core.submit(message("c1", files=(photo,)))
         await sink.wait_for(lambda s: bool(s.of("video") or s.of("problem")), 90)
         await wait_until_idle(runtime.core, "test:c1")

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from core.backend.nemo.addresses import pin_public
+from core.backend.nemo.client import Attribution, NemoClient
 from core.errors import BackendUnavailable
-from core.nemo.addresses import pin_public
-from core.nemo.client import Attribution, NemoClient
 
 
 class _Files(BaseHTTPRequestHandler):

@@ -8,7 +8,8 @@ import time
 import pytest
 from redis.asyncio import Redis
 
-from core.exclusive import LockLost, exclusive
+from core.store import exclusive
+from core.store.locks import LockLost
 
 
 async def test_a_second_holder_is_refused_until_the_first_is_done(

@@ -11,9 +11,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from bots.redis_urls import redis_client
-from core.keys import Keys
-from core.limits import Limit, Limiter
+from core.store import Keys, Limit, Limiter, redis_client
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
 from tests.fixtures.engine import EngineAdmin, EngineFactory
 
@@ -118,7 +116,7 @@ async def test_a_failed_render_leaves_the_quota_untouched(
 async def test_lists_and_operators(
     redis: Redis, redis_url: str, key_prefix: str, engine: object, tmp_path: Path
 ) -> None:
-    from engine.server import RunningEngine
+    from engine.api.server import RunningEngine
 
     assert isinstance(engine, RunningEngine)
     sink = RecordingSink(tmp_path / "kept")

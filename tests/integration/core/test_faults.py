@@ -13,8 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bots.runtime import wait_until_idle
-from core.keys import Keys
-from core.store import as_str
+from core.store import Keys, as_str
 from tests.fixtures.core import RecordingSink, message, running_core, settings_for
 from tests.fixtures.engine import EngineAdmin, EngineFactory, FaultEndpoint, FaultMode
 

@@ -6,22 +6,19 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from engine.probe import ffmpeg_binary, probe
-from engine.server import RunningEngine
-from tests.fixtures.core import RecordingSink, message, running_core, settings_for
+from engine.api.server import RunningEngine
+from engine.render.probe import ffmpeg_binary, probe
+from tests.fixtures.core import CoreFor, RecordingSink, message, running_core, settings_for
 
 
 async def test_a_photo_comes_back_as_a_1080p_video(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     engine: RunningEngine,
     photo: Path,
     tmp_path: Path,
 ) -> None:
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink) as runtime:
         await runtime.core.submit(message("c1", files=(photo,)))
         await sink.wait_for(RecordingSink.has_outcome)
 
@@ -41,16 +38,13 @@ def replies(sink: RecordingSink, chat: str = "test:c1") -> list[str]:
 
 
 async def test_edit_status_credits_and_export_continue_the_same_project(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     engine: RunningEngine,
     photo: Path,
     tmp_path: Path,
 ) -> None:
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink) as runtime:
         core = runtime.core
         await core.submit(message("c1", files=(photo,)))
         await core.submit(message("c1", 'add a title "Dusk Study"'))
@@ -75,16 +69,13 @@ async def test_edit_status_credits_and_export_continue_the_same_project(
 
 
 async def test_a_message_behind_another_is_told_its_place_and_waits(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     engine: RunningEngine,
     photo: Path,
     tmp_path: Path,
 ) -> None:
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink) as runtime:
         await runtime.core.submit(message("c1", files=(photo,)))
         second = message("c1", "status")
         submitted = await runtime.core.submit(second)
@@ -102,16 +93,13 @@ async def test_a_message_behind_another_is_told_its_place_and_waits(
 
 
 async def test_several_attachments_get_one_render_each(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     engine: RunningEngine,
     photo: Path,
     tmp_path: Path,
 ) -> None:
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink) as runtime:
         await runtime.core.submit(message("c1", "make it 9:16", files=(photo, photo)))
         await sink.wait_for(lambda s: len(s.of("video")) == 2 or bool(s.of("problem")), 90)
 
@@ -150,16 +138,13 @@ async def test_twenty_chats_run_in_parallel(
 
 
 async def test_new_project_and_language(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     engine: RunningEngine,
     photo: Path,
     tmp_path: Path,
 ) -> None:
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink) as runtime:
         core = runtime.core
         await core.submit(message("c1", files=(photo,)))
         await core.submit(message("c1", command="new"))
@@ -180,9 +165,7 @@ async def test_new_project_and_language(
 
 
 async def test_cancel_stops_a_render_before_it_is_delivered(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     make_engine: object,
     photo: Path,
     tmp_path: Path,
@@ -193,8 +176,7 @@ async def test_cancel_stops_a_render_before_it_is_delivered(
     factory: EngineFactory = make_engine
     engine = factory(default_duration_s=30.0, fps=30, x264_preset="veryfast")  # a slow render
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink) as runtime:
         await runtime.core.submit(message("c1", files=(photo,)))
         await sink.wait_for(lambda s: any(e.stage == "rendering" for e in s.of("progress")))
         await runtime.core.submit(message("c1", "cancel"))

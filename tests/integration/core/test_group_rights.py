@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from core.messages import Inbound, Sender
 from core.texts import text
-from tests.fixtures.core import RecordingSink, message, running_core, settings_for
+from tests.fixtures.core import CoreFor, RecordingSink, message, running_core, settings_for
 from tests.fixtures.engine import EngineFactory
 
 
@@ -60,16 +60,13 @@ def _count(sink: RecordingSink, stage: str) -> int:
 
 
 async def test_a_groups_language_is_its_admins_to_change(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     make_engine: EngineFactory,
     tmp_path: Path,
 ) -> None:
     engine = make_engine()
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink) as runtime:
         core = runtime.core
         await core.submit(in_group(message("g1", "zh", command="lang"), "mallory"))
         await sink.wait_for(lambda s: text("reply.admins_only", "en") in s.said())

@@ -12,14 +12,19 @@ from redis.asyncio import Redis
 from bots.runtime import wait_until_idle
 from core.store import as_str
 from core.texts import text
-from tests.fixtures.core import HeldUploads, RecordingSink, message, running_core, settings_for
+from tests.fixtures.core import (
+    CoreFor,
+    HeldUploads,
+    RecordingSink,
+    message,
+    running_core,
+    settings_for,
+)
 from tests.fixtures.engine import EngineFactory
 
 
 async def test_a_quiet_agent_keeps_the_chat_past_its_lease(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     make_engine: EngineFactory,
     photo: Path,
     tmp_path: Path,
@@ -29,8 +34,7 @@ async def test_a_quiet_agent_keeps_the_chat_past_its_lease(
     starts, so the agent's answer reaches the chat and the video follows once."""
     engine = make_engine(think_s=8.0, heartbeat_s=60.0)
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work", lease_s=5)
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink, lease_s=5) as runtime:
         await runtime.core.submit(message("c1", files=(photo,)))
         async with asyncio.timeout(120):
             while not sink.has_outcome():

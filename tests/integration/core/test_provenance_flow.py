@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageChops, ImageStat
-from redis.asyncio import Redis
 
 from core.backend import Access
-from engine.probe import ffmpeg_binary
-from engine.server import RunningEngine
-from tests.fixtures.core import RecordingSink, message, running_core, settings_for
+from engine.api.server import RunningEngine
+from engine.render.probe import ffmpeg_binary
+from tests.fixtures.core import CoreFor, RecordingSink, message
 from tests.fixtures.images import png_with_parameters
 
 PARAMETERS = (
@@ -46,16 +45,13 @@ async def frame_at(video: Path, seconds: float, out: Path) -> Image.Image:
 
 
 async def test_the_files_own_record_becomes_a_card_and_captions(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     engine: RunningEngine,
     tmp_path: Path,
 ) -> None:
     photo = a1111_png(tmp_path / "lighthouse.png")
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink) as runtime:
         await runtime.core.submit(message("c1", files=(photo,)))
         await sink.wait_for(lambda s: bool(s.of("video") or s.of("problem")), 60)
 
@@ -95,16 +91,13 @@ async def test_the_files_own_record_becomes_a_card_and_captions(
 
 
 async def test_no_record_says_so_without_claiming_anything(
-    redis: Redis,
-    redis_url: str,
-    key_prefix: str,
+    core_for: CoreFor,
     engine: RunningEngine,
     photo: Path,
     tmp_path: Path,
 ) -> None:
     sink = RecordingSink(tmp_path / "kept")
-    settings = settings_for(redis_url, key_prefix, engine.base_url, tmp_path / "work")
-    async with running_core(settings, sink) as runtime:
+    async with core_for(engine.base_url, sink) as runtime:
         await runtime.core.submit(message("c1", files=(photo,)))
         await sink.wait_for(lambda s: bool(s.of("video") or s.of("problem")), 60)
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from engine.server import RunningEngine
+from engine.api.server import RunningEngine
 from tests.integration.engine.support import Caller
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from engine.probe import ffmpeg_binary
+from engine.render.probe import ffmpeg_binary
 
 ATTRIBUTION = {
     "X-Skill-Source": "what-is-ai-image",

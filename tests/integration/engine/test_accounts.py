@@ -6,7 +6,7 @@ from datetime import datetime
 
 import httpx
 
-from engine.server import RunningEngine
+from engine.api.server import RunningEngine
 from tests.fixtures.engine import EngineAdmin, EngineFactory
 from tests.integration.engine.support import ATTRIBUTION, Caller
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from engine.probe import ffmpeg_binary, probe
+from engine.render.probe import ffmpeg_binary, probe
 from tests.fixtures.engine import EngineAdmin, EngineFactory
 from tests.integration.engine.support import ATTRIBUTION, Caller
 

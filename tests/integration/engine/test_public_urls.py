@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from engine.server import RunningEngine
+from engine.api.server import RunningEngine
 from tests.fixtures.engine import EngineFactory
 from tests.integration.engine.support import Caller
 

@@ -18,9 +18,15 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from engine.draft import ASPECTS, Draft, Motion, Segment, TextRole, Track
-from engine.overlays import draw_text
-from engine.probe import ffmpeg_binary, probe
-from engine.render import RenderError, RenderOptions, ffmpeg_args, plan_render, render_draft
+from engine.render.overlays import draw_text
+from engine.render.probe import ffmpeg_binary, probe
+from engine.render.renderer import (
+    RenderError,
+    RenderOptions,
+    ffmpeg_args,
+    plan_render,
+    render_draft,
+)
 
 PHOTO = "https://cdn.example/photo.jpg"
 CLIP = "https://cdn.example/clip.mp4"

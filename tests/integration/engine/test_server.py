@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.server import start_in_thread
+from engine.api.server import start_in_thread
 from tests.fixtures.engine import engine_settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from engine.server import RunningEngine
+from engine.api.server import RunningEngine
 from tests.fixtures.engine import EngineAdmin, EngineFactory
 from tests.integration.engine.support import Caller
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.server import RunningEngine
+from engine.api.server import RunningEngine
 from tests.fixtures.engine import EngineFactory
 from tests.integration.engine.support import Caller, bomb_png, mp4_file, png_bytes, wav_bytes
 

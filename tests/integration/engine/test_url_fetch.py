@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.address_policy import IPAddress
 from engine.errors import URL_FETCH_FAILED, ApiError
-from engine.uploads import Oversize
-from engine.url_fetch import Resolver, UrlFetcher, fetch_client, resolve_host
+from engine.state.address_policy import IPAddress
+from engine.state.uploads import Oversize
+from engine.state.url_fetch import Resolver, UrlFetcher, fetch_client, resolve_host
 from tests.fixtures.ports import free_port
 from tests.integration.engine.origin import (
     PHOTO,

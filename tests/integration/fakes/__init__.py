@@ -1,2 +1,2 @@
 # Imported first so that discord.py is loaded with its audioop DeprecationWarning silenced.
-import tests.fakes.discord_api  # noqa: F401
+import tests.fakes.discord.api  # noqa: F401

@@ -15,9 +15,8 @@ import pytest
 from discord import app_commands
 from discord.http import handle_message_parameters
 
-from tests.fakes.discord_api import FakeDiscord, pointed_at
-from tests.fakes.discord_api import fake_discord as fake_discord
-from tests.fakes.discord_payloads import EPHEMERAL, LOADING
+from tests.fakes.discord import FakeDiscord, pointed_at
+from tests.fakes.discord.payloads import EPHEMERAL, LOADING
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 

@@ -20,9 +20,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes, MessageHandler, filters
 
-from tests.fakes.telegram_api import FakeTelegram, group_chat, private_chat, user
-from tests.fakes.telegram_api import fake_telegram as fake_telegram  # the fixture
-from tests.fakes.telegram_objects import JSON
+from tests.fakes.telegram.api import FakeTelegram, group_chat, private_chat, user
+from tests.fakes.telegram.objects import JSON
 
 ALICE = user(1001, "Alice")
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64

@@ -14,8 +14,7 @@ from PIL import Image
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
-from tests.fakes.telegram_api import FakeTelegram, private_chat, user
-from tests.fakes.telegram_api import fake_telegram as fake_telegram  # the fixture
+from tests.fakes.telegram.api import FakeTelegram, private_chat, user
 
 ALICE = user(1001, "Alice")
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64

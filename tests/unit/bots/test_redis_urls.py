@@ -7,21 +7,17 @@ from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import SSLConnection, UnixDomainSocketConnection
 
-from bots.redis_urls import (
+from core.store import RedisUrlError, check_redis_url, close_client, describe, redis_client
+from core.store.urls import (
     CLUSTER_POOL_FACTOR,
     DEFAULT_REDIS_PORT,
     DEFAULT_SENTINEL_PORT,
     SENTINEL_TIMEOUT_S,
     BlockingSentinelConnectionPool,
     ClusterUrl,
-    RedisUrlError,
     SentinelUrl,
-    check_redis_url,
-    close_client,
-    describe,
     parse_cluster_url,
     parse_sentinel_url,
-    redis_client,
 )
 
 SECRET = "s3cr%40t-pw"  # percent-encoded "s3cr@t-pw"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.gui_speak import GuiAction, translate
+from core.chat.gui_speak import GuiAction, translate
 
 
 def test_click_export_becomes_an_export_and_the_content_stays() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from core.nemo.multipart import MultipartFile, safe_filename
+from core.backend.nemo.multipart import MultipartFile, safe_filename
 
 
 async def chunks(*parts: bytes) -> AsyncIterator[bytes]:

@@ -18,11 +18,9 @@ import httpx
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from core.errors import ClipbridgeError
-from core.gui_speak import translate
-from core.intents import COMMANDS, ROUTES, Intent, normalise, route
-from core.nemo.models import AgentEvent, EventKind
-from core.nemo.shapes import (
+from core.backend import canvas_and_duration, is_exportable, summarise
+from core.backend.nemo.models import AgentEvent, EventKind
+from core.backend.nemo.shapes import (
     agent_events,
     data_of,
     parse_expiry,
@@ -30,13 +28,15 @@ from core.nemo.shapes import (
     render_status,
     uploaded_files,
 )
-from core.nemo.sse import StreamCursor, read_agent_events
-from core.timeline import canvas_and_duration, is_exportable, summarise
+from core.backend.nemo.sse import StreamCursor, read_agent_events
+from core.chat.gui_speak import translate
+from core.errors import ClipbridgeError
+from core.intents import COMMANDS, ROUTES, Intent, normalise, route
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# -- alphabets ----------------------------------------------------------------------------------
+# -- alphabets -------------------------------------------------------------------------------------
 
 # Direction marks, embeddings, isolates, zero-width joiners and spaces, a BOM, C0/C1 controls.
 MARKS = (
@@ -86,7 +86,7 @@ def _with_marks(text: str, inserted: list[str]) -> str:
     return "".join(out)
 
 
-# -- core.intents.route ------------------------------------------------------------------------
+# -- core.intents.route ----------------------------------------------------------------------------
 
 
 @FAST
@@ -279,7 +279,7 @@ headers = st.dictionaries(
 )
 
 
-# -- core.nemo.shapes ----------------------------------------------------------------------------
+# -- core.backend.nemo.shapes ----------------------------------------------------------------------
 
 
 @FAST
@@ -365,7 +365,7 @@ def test_text_events_keep_every_character(content: str) -> None:
     ]
 
 
-# -- core.nemo.sse.read_agent_events -----------------------------------------------------------
+# -- core.backend.nemo.sse.read_agent_events -------------------------------------------------------
 
 
 class Chunks(httpx.AsyncByteStream):
@@ -441,7 +441,7 @@ def test_every_text_event_arrives_whole(contents: list[str], end: str, cuts: lis
     assert last_id == str(len(contents) - 1)
 
 
-# -- core.timeline -----------------------------------------------------------------------------
+# -- core.backend.timeline -------------------------------------------------------------------------
 
 segments = st.dictionaries(
     st.sampled_from(("s", "d", "name", "vol", "role", "text")), json_values | scalars
@@ -472,7 +472,7 @@ def test_any_draft_summarises_in_the_users_language(draft: Any, language: str) -
     assert isinstance(width, int) and isinstance(height, int) and seconds == seconds
 
 
-# -- core.gui_speak ----------------------------------------------------------------------------
+# -- core.chat.gui_speak ---------------------------------------------------------------------------
 
 GUI_WORDS = (
     "Click",

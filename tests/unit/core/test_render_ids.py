@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.render_jobs import new_render_id
+from core.exports.steps import new_render_id
 
 
 def test_a_render_id_carries_128_random_bits() -> None:

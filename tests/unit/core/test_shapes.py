@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from core import errors
-from core.nemo import shapes
-from core.nemo.models import EventKind
+from core.backend.nemo import shapes
+from core.backend.nemo.models import EventKind
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from core.timeline import canvas_and_duration, is_exportable, summarise
+from core.backend import canvas_and_duration, is_exportable, summarise
 
 DRAFT: dict[str, Any] = {
     "t": [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.accounts import Accounts, parse_registered
 from engine.clock import SettableClock
 from engine.errors import ApiError, HttpRefusal
+from engine.state.accounts import Accounts, parse_registered
 
 WEEK = 7 * 24 * 3600
 

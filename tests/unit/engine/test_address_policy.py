@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.address_policy import IPAddress, is_public_address
 from engine.errors import ApiError
-from engine.url_fetch import NotFetched, UrlFetcher, fetch_client
+from engine.state.address_policy import IPAddress, is_public_address
+from engine.state.url_fetch import NotFetched, UrlFetcher, fetch_client
 
 PUBLIC = [
     "8.8.8.8",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from engine.inspection import colour_name, dominant_colours
-from engine.phrases import colour_words
+from engine.agent.phrases import colour_words
+from engine.state.inspection import colour_name, dominant_colours
 
 
 @pytest.mark.parametrize(

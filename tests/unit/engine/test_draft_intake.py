@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from engine.draft_intake import MAX_SEGMENTS, MAX_TRACKS, draft_of
 from engine.errors import RenderRefused
+from engine.render.intake import MAX_SEGMENTS, MAX_TRACKS, draft_of
 
 MAX_MS = 60_000
 DAY_MS = 24 * 3600 * 1000

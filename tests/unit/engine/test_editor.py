@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.agent.editor import EditLimits, EditOutcome, chance, edit
 from engine.draft import Draft, TrackType, empty_draft, is_exportable
-from engine.editor import EditLimits, EditOutcome, chance, edit
-from engine.sessions import Upload
+from engine.state.sessions import Upload
 
 LIMITS = EditLimits(default_s=15, min_s=5, max_s=60)
 PHOTO = Upload(

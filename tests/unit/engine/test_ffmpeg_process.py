@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.ffmpeg_process import failure_reason, progress_seconds
+from engine.render.ffmpeg_process import failure_reason, progress_seconds
 
 # What FFmpeg 9 printed (-loglevel error) for a file that is not a JPEG: the real error first,
 # then its threads winding down in no fixed order.

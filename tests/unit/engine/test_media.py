@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.media import sniff
-from engine.uploads import display_name
+from engine.state.media import sniff
+from engine.state.uploads import display_name
 
 SAMPLES = {
     "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageFont
 
-from engine.overlays import ELLIPSIS, MAX_LINES, Overlay, clean_text, draw_text, wrap_text
+from engine.render.overlays import ELLIPSIS, MAX_LINES, Overlay, clean_text, draw_text, wrap_text
 
 CANVASES = [(1920, 1080), (1080, 1920), (1080, 1080)]
 ROLES = ["title", "caption", "card"]

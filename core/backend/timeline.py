@@ -1,0 +1,117 @@
+"""A one-line timeline summary from the draft's short keys, robust to anything odd in it.
+
+    Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%)
+    3. Title: "Urban Dreams" (0-3s)
+
+Keys: ``t`` tracks, ``tt`` type (0 video, 1 audio, 7 text), ``sg`` segments, ``d`` duration ms,
+``s`` start ms, ``m`` metadata. A missing or malformed key is skipped, never raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.backend.nemo.shapes import finite_number
+
+_LABELS = {
+    "en": {
+        "video": "Video",
+        "bgm": "BGM",
+        "title": "Title",
+        "text": "Text",
+        "captions": "captions",
+        "other": "Track",
+        "head": "Timeline ({count} tracks):",
+        "empty": "Timeline (0 tracks)",
+    },
+    "zh": {
+        "video": "视频",
+        "bgm": "背景音乐",
+        "title": "标题",
+        "text": "文字",
+        "captions": "条字幕",
+        "other": "轨道",
+        "head": "时间线（{count} 条轨道）：",
+        "empty": "时间线（0 条轨道）",
+    },
+}
+MAX_LABEL = 40
+
+
+def _seconds(ms: float) -> str:
+    value = ms / 1000
+    return f"{value:g}" if value != int(value) else str(int(value))
+
+
+def _span(segments: list[Mapping[str, Any]]) -> str:
+    starts = [finite_number(sg.get("s")) or 0.0 for sg in segments]
+    ends = [
+        (finite_number(sg.get("s")) or 0.0) + (finite_number(sg.get("d")) or 0.0) for sg in segments
+    ]
+    if not ends or max(ends) <= 0:
+        return ""
+    return f" ({_seconds(min(starts))}-{_seconds(max(ends))}s"
+
+
+def _clip(value: Any, fallback: str) -> str:
+    text = " ".join(str(value).split()) if isinstance(value, str) and value.strip() else fallback
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
+
+
+def _describe(track: Mapping[str, Any], words: Mapping[str, str]) -> str:
+    raw = track.get("sg")
+    segments = [sg for sg in raw if isinstance(sg, Mapping)] if isinstance(raw, list) else []
+    span = _span(segments)
+    close = ")" if span else ""
+    kind = finite_number(track.get("tt"))
+    first = segments[0] if segments else {}
+    if kind == 0:
+        names = [_clip(sg.get("name"), "clip") for sg in segments] or ["clip"]
+        label = names[0] if len(names) == 1 else f"{names[0]} +{len(names) - 1}"
+        return f"{words['video']}: {label}{span}{close}"
+    if kind == 1:
+        volume = finite_number(first.get("vol"))
+        level = f", {round(volume * 100 if volume <= 1 else volume)}%" if volume is not None else ""
+        name = _clip(first.get("name"), "music")
+        return f"{words['bgm']}: {name}{span}{level if span else ''}{close}"
+    if kind == 7:
+        titles = [sg for sg in segments if sg.get("role") == "title"]
+        if titles:
+            return f'{words["title"]}: "{_clip(titles[0].get("text"), "")}"{_span(titles)}{close}'
+        if len(segments) == 1:
+            return f'{words["text"]}: "{_clip(first.get("text"), "")}"{span}{close}'
+        return f"{words['text']}: {len(segments)} {words['captions']}{span}{close}"
+    return f"{words['other']} {int(kind) if kind is not None else '?'}{span}{close}"
+
+
+def summarise(draft: Any, language: str = "en") -> str:
+    """The documented one-line summary of a draft, in English or Chinese."""
+    words = _LABELS.get(language, _LABELS["en"])
+    tracks = draft.get("t") if isinstance(draft, Mapping) else None
+    if not isinstance(tracks, list):
+        return words["empty"]
+    usable = [track for track in tracks if isinstance(track, Mapping)]
+    if not usable:
+        return words["empty"]
+    items = " ".join(f"{n}. {_describe(track, words)}" for n, track in enumerate(usable, 1))
+    return f"{words['head'].format(count=len(usable))} {items}"
+
+
+def is_exportable(draft: Any) -> bool:
+    """Ready for export: at least one track with a non-empty segment list."""
+    tracks = draft.get("t") if isinstance(draft, Mapping) else None
+    return isinstance(tracks, list) and any(
+        isinstance(track, Mapping) and isinstance(track.get("sg"), list) and track["sg"]
+        for track in tracks
+    )
+
+
+def canvas_and_duration(draft: Any) -> tuple[int, int, float]:
+    """Width, height and seconds the render of this draft will have (1920x1080 when unknown)."""
+    meta = draft.get("m") if isinstance(draft, Mapping) else None
+    meta = meta if isinstance(meta, Mapping) else {}
+    width = finite_number(meta.get("width")) or 1920
+    height = finite_number(meta.get("height")) or 1080
+    duration = finite_number(draft.get("d")) if isinstance(draft, Mapping) else None
+    return int(width), int(height), (duration or 0.0) / 1000

@@ -1,0 +1,314 @@
+"""Exports as durable jobs: submit, poll on a backing-off schedule, deliver, hand the chat back.
+
+Each export has a record in Redis (written before the first call to the backend) and advances
+one short, idempotent step per job: no worker holds a render while it waits. A worker that dies
+mid-step is replaced by saq's retry of the same step; a step that finds the export finished does
+nothing. The render id belongs to the session, so it is persisted before it is submitted.
+
+Steps are numbered, and one runs at a time under the export's lock. saq retries a step whose
+heartbeat went quiet even when its worker still runs it (a starved event loop, a Redis restart):
+the retry finds the lock taken and looks again later, and by then the original has moved the
+record to the next step number, so the retry sees it is stale and does nothing. A step schedules
+its successor before it saves the new number, so a death between the two loses nothing.
+
+While a step runs it renews the chat's lease on a timer (a delivery can take minutes). A turn
+that restarts over a running export (the janitor's, after the lease lapsed all the same)
+adopts it through a key of its own, set only while that turn holds the lease; steps never
+write the owner, so a step saving its record cannot hand the chat back to the turn before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+
+from core.backend import Backend
+from core.backend.nemo.models import RenderStatus
+from core.errors import (
+    BackendError,
+    BackendUnavailable,
+    ClipbridgeError,
+    LimitReached,
+    RenderFailed,
+    RenderTimedOut,
+)
+from core.events import Stage
+from core.exports.delivery import Delivery
+from core.fair_use import FairUse
+from core.jobs import Scheduler
+from core.metrics import Metrics
+from core.outbound import Notifier, Reporter
+from core.repeating import repeating
+from core.store import REDIS_ERRORS, RENDER_TTL_S, ChatQueue, Keys, as_str, exclusive
+from core.work import Phase, Work
+
+log = logging.getLogger(__name__)
+
+POLL_STEPS_S = (2.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0)
+
+
+def new_render_id() -> str:
+    """A render id no one can guess: a backend may serve the file under it."""
+    return f"render_{int(time.time() * 1000)}_{secrets.token_hex(16)}"
+
+
+def poll_delay(polls: int, minimum: float, maximum: float) -> float:
+    """Soon after the start, then backing off; never under `minimum` or over `maximum`."""
+    step = POLL_STEPS_S[min(polls, len(POLL_STEPS_S) - 1)]
+    return max(minimum, min(maximum, step))
+
+
+@dataclass
+class ExportRecord:
+    export_id: str
+    chat_key: str
+    message_id: str
+    token: str
+    render_id: str
+    draft: dict[str, Any] = field(repr=False)
+    created_at: float = field(default_factory=time.time)
+    attempt: int = 0
+    submitted: bool = False
+    polls: int = 0
+    finished: bool = False
+    counted: list[str] = field(default_factory=list)  # quota counters, given back on failure
+    step: int = 0  # the number of the step that runs next; a job with a lower one is stale
+    # The chat accepted the video. Saved the moment it did, so a worker that dies after that
+    # point never sends it again; only a death during the send itself can repeat it.
+    delivered: bool = False
+
+
+@dataclass(frozen=True)
+class RenderTiming:
+    poll_min_s: float = 2.0
+    poll_max_s: float = 30.0
+    deadline_s: float = 600.0
+    lock_s: float = 90.0  # an export's lock outlives its holder's death by this much at most
+    lease_s: float = 60.0  # the chat's lease, renewed every third of it while a step runs
+
+
+class RenderJobs:
+    """Starts exports and advances them one step per job."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        queue: ChatQueue,
+        backend: Backend,
+        notifier: Notifier,
+        delivery: Delivery,
+        scheduler: Scheduler,
+        reporter: Reporter,
+        metrics: Metrics,
+        fair_use: FairUse,
+        timing: RenderTiming,
+    ) -> None:
+        self._fair_use = fair_use
+        self._metrics = metrics
+        self._reporter = reporter
+        self._redis = redis
+        self._keys = keys
+        self._queue = queue
+        self._backend = backend
+        self._notifier = notifier
+        self._delivery = delivery
+        self._scheduler = scheduler
+        self._timing = timing
+
+    async def start(self, work: Work, draft: dict[str, Any]) -> None:
+        """Record an export for the work's current item and schedule its first step; refuse
+        (LimitReached) when the user's or the chat's render quota is used up."""
+        quota = await self._fair_use.render(work.inbound)
+        if not quota.allowed:
+            self._metrics.refusals.labels(quota.refused_by).inc()
+            allowed = await self._fair_use.limit(work.inbound, quota.refused_by)
+            raise LimitReached(quota.refused_by, allowed=allowed, retry_after_s=quota.retry_after_s)
+        export_id = f"{work.message_id}.{work.item}.{secrets.token_hex(4)}"
+        record = ExportRecord(
+            export_id=export_id,
+            chat_key=work.chat_key,
+            message_id=work.message_id,
+            token=work.notes.get("turn", ""),
+            render_id=new_render_id(),
+            draft=draft,
+            counted=list(quota.counted),
+        )
+        await self._save(record)
+        work.render_id = export_id
+        work.phase = Phase.RENDERING
+        await self._queue.save(work.chat_key, work.message_id, work.to_json())
+        await self._scheduler.render_step(export_id, step=record.step)
+
+    async def adopt(self, export_id: str, token: str) -> bool:
+        """A new turn owns the chat: the export hands the chat back to it. False if finished.
+
+        A turn restarts over a running export when the chat's lease ran out: the export's steps
+        stopped renewing it, so its next step may be gone (its job lost with a queue renamed
+        by an upgrade, or never written). The export is looked at again under a key of its
+        own; if its steps still run, the look finds the step taken or done and does nothing.
+        """
+        record = await self._load(export_id)
+        if record is None or record.finished:
+            return False
+        if await self._queue.adopt_export(record.chat_key, export_id, token):
+            await self._scheduler.render_step(export_id, step=record.step, recheck=True)
+        return True  # else the turn lost the chat too: whoever holds it now carries on
+
+    async def step(self, export_id: str, number: int) -> None:
+        """Run step `number` of the export. A job from before steps were numbered carries 0,
+        as does the record it advances, so it runs."""
+        lock = self._keys.render_lock(export_id)
+        async with exclusive(self._redis, lock, self._timing.lock_s) as mine:
+            if not mine:  # the same step still runs elsewhere: it is looked at again later
+                await self._scheduler.render_step(
+                    export_id, step=number, delay_s=self._timing.poll_min_s, recheck=True
+                )
+                return
+            record = await self._load(export_id)
+            if record is None or record.finished:
+                return
+            if number < record.step:
+                return  # this step ran already; its successor is scheduled
+            record.step = number  # ahead of the record when its predecessor died before saving
+            await self._run(record)
+
+    async def _run(self, record: ExportRecord) -> None:
+        raw = await self._queue.load(record.chat_key, record.message_id)
+        if raw is None:
+            record.finished = True
+            await self._save(record)
+            return
+        work = Work.from_json(raw)
+
+        async def keep_lease() -> None:
+            if record.finished:  # handed back: the turn may have released the lease already
+                return
+            try:
+                await self._queue.extend(record.chat_key, await self._owner(record))
+            except REDIS_ERRORS:  # Redis away for a moment: the lease lives on until it ends
+                log.warning("lease renewal failed", extra={"export": record.export_id})
+
+        await keep_lease()
+        try:
+            async with repeating(self._timing.lease_s / 3, keep_lease):
+                await self._advance(work, record)
+        except ClipbridgeError as exc:
+            await self._fail(work, record, exc)
+
+    async def _owner(self, record: ExportRecord) -> str:
+        """The turn to hand the chat back to: the one that adopted the export, else its own."""
+        return await self._queue.export_owner(record.chat_key, record.export_id) or record.token
+
+    async def _advance(self, work: Work, record: ExportRecord) -> None:
+        if record.delivered:  # a crash came after the send: only the bookkeeping is left
+            return await self._finish(work, record, "delivered")
+        if await self._queue.is_cancelled(record.chat_key, record.message_id):
+            await self._cancel_backend(work, record)
+            await self._notifier.progress(work, Stage.CANCELLED)
+            return await self._finish(work, record, "cancelled")
+        if time.time() - record.created_at > self._timing.deadline_s:
+            await self._cancel_backend(work, record)
+            raise RenderTimedOut("the render passed its deadline")
+        try:
+            status = await (
+                self._poll(work, record) if record.submitted else self._submit(work, record)
+            )
+        except BackendUnavailable:
+            log.warning("render step failed, will retry", extra={"export": record.export_id})
+            return await self._again(record)
+        if status.phase in ("pending", "processing"):
+            await self._notifier.progress(work, Stage.RENDERING, percent=status.progress)
+            await self._save_work(work)
+            return await self._again(record)
+        if status.phase == "failed":
+            if record.attempt >= 1:
+                raise RenderFailed(status.error or "the render failed")
+            record.attempt += 1  # documented: a failed render is retried once with a new id
+            record.render_id, record.submitted, record.polls = new_render_id(), False, 0
+            return await self._next(record)
+
+        async def sent() -> None:
+            record.delivered = True
+            await self._save(record)
+
+        await self._delivery.deliver(
+            work, record.export_id, record.render_id, status.output_url, record.draft, sent
+        )
+        self._metrics.render_seconds.observe(time.time() - record.created_at)
+        await self._finish(work, record, "delivered")
+
+    async def _submit(self, work: Work, record: ExportRecord) -> RenderStatus:
+        try:
+            status = await self._backend.submit_render(
+                work.chat_key, work.language, record.render_id, record.draft
+            )
+        except RenderFailed as exc:
+            if "duplicate" not in str(exc).lower():
+                raise
+            # Our own earlier submit got through before a crash: poll it.
+            status = RenderStatus(record.render_id, "pending", 0)
+        record.submitted = True
+        await self._save(record)
+        return status
+
+    async def _poll(self, work: Work, record: ExportRecord) -> RenderStatus:
+        return await self._backend.render_status(work.chat_key, work.language, record.render_id)
+
+    async def _again(self, record: ExportRecord) -> None:
+        delay = poll_delay(record.polls, self._timing.poll_min_s, self._timing.poll_max_s)
+        record.polls += 1
+        await self._next(record, delay)
+
+    async def _next(self, record: ExportRecord, delay_s: float = 0.0) -> None:
+        """Schedule the next step, then save its number: a job that exists before its number is
+        saved waits for this step's lock, and a number saved without its job would strand it."""
+        record.step += 1
+        await self._scheduler.render_step(record.export_id, step=record.step, delay_s=delay_s)
+        await self._save(record)
+
+    async def _cancel_backend(self, work: Work, record: ExportRecord) -> None:
+        if not record.submitted:
+            return
+
+        try:
+            await self._backend.cancel_render(work.chat_key, work.language, record.render_id)
+        except BackendError:
+            log.info("render cancel not accepted", extra={"export": record.export_id})
+
+    async def _fail(self, work: Work, record: ExportRecord, error: ClipbridgeError) -> None:
+        await self._reporter.report(work, error)
+        await self._finish(work, record, error.code)
+
+    async def _finish(self, work: Work, record: ExportRecord, outcome: str) -> None:
+        """The item is over (delivered, failed or cancelled): hand the chat back to its turn."""
+        self._metrics.jobs.labels("export", outcome).inc()
+        if outcome != "delivered":  # failed or cancelled work never counts against a quota
+            await self._fair_use.limiter.give_back(record.counted)
+        record.finished = True
+        await self._save(record)
+        work.phase = Phase.DELIVERED
+        work.attempts = 0
+        await self._save_work(work)
+        owner = await self._owner(record)
+        await self._scheduler.start_turn(record.chat_key, owner, part=record.polls + 1)
+
+    async def _save_work(self, work: Work) -> None:
+        await self._queue.save(work.chat_key, work.message_id, work.to_json())
+
+    async def _load(self, export_id: str) -> ExportRecord | None:
+        raw = await self._redis.get(self._keys.render(export_id))
+        if raw is None:
+            return None
+        return ExportRecord(**json.loads(as_str(raw)))
+
+    async def _save(self, record: ExportRecord) -> None:
+        await self._redis.set(
+            self._keys.render(record.export_id), json.dumps(asdict(record)), ex=RENDER_TTL_S
+        )

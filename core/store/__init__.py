@@ -1,0 +1,51 @@
+"""Redis and what lives in it: the connection (and the URL forms it accepts), the keys, each
+chat's queue and lease, locks, counters, chat settings and albums."""
+
+from __future__ import annotations
+
+from core.store.albums import Albums
+from core.store.chat_queue import ChatQueue
+from core.store.chat_settings import ACCESS_LEVELS, LANGUAGES, ChatSettings
+from core.store.connection import REDIS_ERRORS, as_str, fields, read_hash
+from core.store.counters import Decision, Limit, Limiter
+from core.store.keys import IDENTITY_TTL_S, RENDER_TTL_S, SEEN_TTL_S, SESSION_TTL_S, Keys
+from core.store.locks import exclusive
+from core.store.urls import (
+    FORMS,
+    PasswordNotEncoded,
+    RedisUrlError,
+    check_redis_url,
+    close_client,
+    describe,
+    redis_client,
+    unencoded_in_password,
+)
+
+__all__ = [
+    "ACCESS_LEVELS",
+    "FORMS",
+    "IDENTITY_TTL_S",
+    "LANGUAGES",
+    "REDIS_ERRORS",
+    "RENDER_TTL_S",
+    "SEEN_TTL_S",
+    "SESSION_TTL_S",
+    "Albums",
+    "ChatQueue",
+    "ChatSettings",
+    "Decision",
+    "Keys",
+    "Limit",
+    "Limiter",
+    "PasswordNotEncoded",
+    "RedisUrlError",
+    "as_str",
+    "check_redis_url",
+    "close_client",
+    "describe",
+    "exclusive",
+    "fields",
+    "read_hash",
+    "redis_client",
+    "unencoded_in_password",
+]

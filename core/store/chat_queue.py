@@ -1,0 +1,233 @@
+"""Per-chat order: an inbox list per chat, drained by one turn at a time under a lease.
+
+redis-py's Lock is not used for the lease because its release cannot be made conditional on
+the inbox being empty: a turn that released the lock and then found a message pushed a moment
+earlier would leave it stranded (a lost wake-up). Here three Lua scripts keep push, "take the
+next or release" and extend atomic, so either the pusher claims the lease and starts a turn, or
+the running turn sees the message. The lease's value is the owning turn's token; a turn whose
+worker died is resumed by whoever presents the token again or finds the lease expired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from redis.asyncio import Redis
+
+from core.store.connection import as_str
+from core.store.keys import CANCEL_TTL_S, INBOX_TTL_S, MESSAGE_TTL_S, RENDER_TTL_S, SEEN_TTL_S, Keys
+
+_PUSH = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return {-1, ''} end
+local waiting = redis.call('LLEN', KEYS[3]) + redis.call('LLEN', KEYS[4])
+if tonumber(ARGV[7]) > 0 and waiting >= tonumber(ARGV[7]) then return {-2, waiting} end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+redis.call('RPUSH', KEYS[3], ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+local ahead = redis.call('LLEN', KEYS[3]) - 1 + redis.call('LLEN', KEYS[4])
+if redis.call('SET', KEYS[5], ARGV[5], 'NX', 'PX', ARGV[6]) then return {ahead, ARGV[5]} end
+return {ahead, ''}
+"""
+
+_NEXT = """
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then return {'lost', '', '', '', ''} end
+if ARGV[3] ~= '' then redis.call('LREM', KEYS[3], 0, ARGV[3]) end
+local kind = 'resume'
+local mid = redis.call('LINDEX', KEYS[3], 0)
+if not mid then
+  kind = 'next'
+  mid = redis.call('LMOVE', KEYS[2], KEYS[3], 'LEFT', 'RIGHT')
+end
+if not mid then
+  if owner then redis.call('DEL', KEYS[1]) end
+  return {'idle', '', '', '', ''}
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+-- The message's keys share the chat's hash tag, so they live in this slot too.
+local work = redis.call('GET', ARGV[4] .. mid) or ''
+local ref = redis.call('GET', ARGV[5] .. mid) or ''
+local language = redis.call('HGET', KEYS[4], 'language') or ''
+return {kind, mid, work, ref, language}
+"""
+
+_EXTEND = """
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+_SET_IF_LEASED = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+
+_CLAIM_IDLE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3]) == 0 then return -1 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+_CANCEL = """
+local current = redis.call('LINDEX', KEYS[1], 0)
+if not current or (ARGV[2] ~= '' and current ~= ARGV[2]) then return false end
+redis.call('SET', KEYS[2], current, 'EX', ARGV[1])
+return current
+"""
+
+
+@dataclass(frozen=True)
+class Pushed:
+    duplicate: bool
+    ahead: int = 0
+    turn_token: str | None = None  # set when this push claimed the lease: start a turn
+    full: bool = False  # refused: `ahead` messages already wait in the chat
+
+
+@dataclass(frozen=True)
+class Next:
+    kind: Literal["lost", "resume", "next", "idle"]
+    message_id: str = ""
+    work_json: str = ""  # empty when the record expired
+    progress_ref: str = ""  # a queued notice posted at ingress, to be edited in place
+    language: str = ""  # the chat's chosen reply language, if any
+
+
+class ChatQueue:
+    """The inbox, the lease and the work records of every chat."""
+
+    def __init__(self, redis: Redis, keys: Keys, lease_s: int) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._lease_ms = lease_s * 1000
+        self._push = redis.register_script(_PUSH)
+        self._next = redis.register_script(_NEXT)
+        self._extend = redis.register_script(_EXTEND)
+        self._claim_idle = redis.register_script(_CLAIM_IDLE)
+        self._set_if_leased = redis.register_script(_SET_IF_LEASED)
+        self._cancel = redis.register_script(_CANCEL)
+
+    def _chat_keys(self, chat_key: str) -> tuple[str, str, str]:
+        k = self._keys
+        return k.lease(chat_key), k.inbox(chat_key), k.doing(chat_key)
+
+    async def push(
+        self, chat_key: str, message_id: str, work_json: str, token: str, max_waiting: int = 0
+    ) -> Pushed:
+        """Record a message once, queue it (unless `max_waiting` are waiting already), and
+        claim the lease if the chat was idle."""
+        lease, inbox, doing = self._chat_keys(chat_key)
+        keys = [self._keys.seen(chat_key, message_id), self._keys.message(chat_key, message_id)]
+        # Known to the janitor first: were this process to die before the push, the janitor
+        # finds nothing waiting and forgets the chat; the other order could strand a message.
+        await self._redis.sadd(self._keys.active_chats(), chat_key)
+        ahead, claimed = await self._push(
+            keys=[*keys, inbox, doing, lease],
+            args=[
+                SEEN_TTL_S,
+                max(MESSAGE_TTL_S, INBOX_TTL_S),
+                work_json,
+                message_id,
+                token,
+                self._lease_ms,
+                max_waiting,
+            ],
+        )
+        if int(ahead) == -2:
+            return Pushed(duplicate=False, ahead=int(claimed), full=True)
+        if int(ahead) < 0:
+            return Pushed(duplicate=True)
+        return Pushed(duplicate=False, ahead=int(ahead), turn_token=as_str(claimed) or None)
+
+    async def next(self, chat_key: str, token: str, finished: str | None = None) -> Next:
+        """Finish `finished`, then resume the current message, take the next, or go idle."""
+        prefixes = [self._keys.message(chat_key, ""), self._keys.progress_ref(chat_key, "")]
+        result = await self._next(
+            keys=[*self._chat_keys(chat_key), self._keys.chat_settings(chat_key)],
+            args=[token, self._lease_ms, finished or "", *prefixes],
+        )
+        kind, message_id, work_json, ref, language = (as_str(item) for item in result)
+        if kind == "idle":
+            await self._redis.srem(self._keys.active_chats(), chat_key)
+        return Next(kind, message_id, work_json, ref, language)  # type: ignore[arg-type]
+
+    async def remember_progress_ref(self, chat_key: str, message_id: str, ref: str) -> None:
+        """Keep the ref of a notice posted at ingress, for the worker to edit later."""
+        await self._redis.set(self._keys.progress_ref(chat_key, message_id), ref, ex=MESSAGE_TTL_S)
+
+    async def extend(self, chat_key: str, token: str) -> bool:
+        """Keep the lease; False when another turn owns the chat now."""
+        owned = await self._extend(keys=[self._keys.lease(chat_key)], args=[token, self._lease_ms])
+        return bool(owned)
+
+    async def adopt_export(self, chat_key: str, export_id: str, token: str) -> bool:
+        """Make the turn `token` the one the export hands the chat back to, only while that turn
+        holds the chat's lease: a late write from a turn that lost the chat changes nothing."""
+        owner = self._keys.render_owner(chat_key, export_id)
+        done = await self._set_if_leased(
+            keys=[self._keys.lease(chat_key), owner], args=[token, RENDER_TTL_S]
+        )
+        return bool(done)
+
+    async def export_owner(self, chat_key: str, export_id: str) -> str | None:
+        """The turn that adopted the export, if one did."""
+        return as_str(await self._redis.get(self._keys.render_owner(chat_key, export_id))) or None
+
+    async def claim_if_stranded(self, chat_key: str, token: str) -> bool | None:
+        """For the janitor: claim a chat with messages but no lease (None: nothing left)."""
+        result = await self._claim_idle(
+            keys=list(self._chat_keys(chat_key)), args=[token, self._lease_ms]
+        )
+        if int(result) < 0:
+            await self._redis.srem(self._keys.active_chats(), chat_key)
+            return None
+        return bool(int(result))
+
+    async def active_chats(self, limit: int = 1000) -> list[str]:
+        members = await self._redis.srandmember(self._keys.active_chats(), limit)
+        return [as_str(m) for m in members or []]
+
+    async def current(self, chat_key: str) -> str | None:
+        """The id of the message the chat's turn is on (or its export), if any."""
+        return as_str(await self._redis.lindex(self._keys.doing(chat_key), 0)) or None
+
+    async def request_cancel(self, chat_key: str, only: str = "") -> str | None:
+        """Mark the chat's current message cancelled (when `only` is given: if it is still that
+        one); its id, or None when nothing runs."""
+        current = await self._cancel(
+            keys=[self._keys.doing(chat_key), self._keys.cancel(chat_key)],
+            args=[CANCEL_TTL_S, only],
+        )
+        return as_str(current) or None
+
+    async def is_cancelled(self, chat_key: str, message_id: str) -> bool:
+        return as_str(await self._redis.get(self._keys.cancel(chat_key))) == message_id
+
+    async def load(self, chat_key: str, message_id: str) -> str | None:
+        raw = await self._redis.get(self._keys.message(chat_key, message_id))
+        return as_str(raw) if raw is not None else None
+
+    async def save(self, chat_key: str, message_id: str, work_json: str) -> None:
+        await self._redis.set(self._keys.message(chat_key, message_id), work_json, ex=MESSAGE_TTL_S)
+
+    async def idle(self, chat_key: str) -> bool:
+        """Nothing queued, nothing running, no render holding the chat."""
+        lease, inbox, doing = self._chat_keys(chat_key)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.llen(inbox)
+            pipe.llen(doing)
+            pipe.exists(lease)
+            counts: list[int] = await pipe.execute()
+        return not any(counts)
+
+    async def queued(self, chat_key: str) -> int:
+        _, inbox, doing = self._chat_keys(chat_key)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.llen(inbox)
+            pipe.llen(doing)
+            lengths: list[int] = await pipe.execute()
+        return sum(lengths)

@@ -1,0 +1,181 @@
+"""Draft operations of the rule-based editor: the explainer layout and each edit it can make.
+
+Every function takes a draft and returns a new one (the input is never changed), so the editor
+can chain them and the session keeps the old draft for undo. The draft format is
+`engine.draft`'s; segment times are integer milliseconds.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+from engine.agent.phrases import colour_words, say
+from engine.draft import ASPECTS, Draft, Segment, Track, TrackType, empty_draft
+from engine.state.sessions import Upload
+
+CARD_MS = (1000, 3000)  # bounds of the intro and closing cards
+TITLE_MS = 3000
+MUSIC_VOLUME = 0.35
+MUSIC_NAMES = {
+    "lofi": "Lo-fi",
+    "ambient": "Ambient",
+    "upbeat": "Upbeat",
+}  # engine.render.music presets
+
+
+def orientation(width: int, height: int, chinese: bool) -> str:
+    if width == height:
+        return say("square", chinese)
+    return say("landscape" if width > height else "portrait", chinese)
+
+
+def describe(upload: Upload, chinese: bool) -> str:
+    """One caption saying what the engine knows about this upload."""
+    shape = orientation(upload.width, upload.height, chinese)
+    if upload.file_type == "video":
+        seconds = round(upload.duration or 0)
+        return say(
+            "this_clip",
+            chinese,
+            width=upload.width,
+            height=upload.height,
+            orientation=shape,
+            seconds=seconds,
+        )
+    colours = colour_words(upload.colours or ["grey"], chinese)
+    return say(
+        "this_image",
+        chinese,
+        width=upload.width,
+        height=upload.height,
+        orientation=shape,
+        colours=colours,
+    )
+
+
+def _card_ms(total_ms: int) -> int:
+    low, high = CARD_MS
+    return max(low, min(high, total_ms // 5))
+
+
+def caption_segments(
+    upload: Upload, total_ms: int, chinese: bool, made: Sequence[str] = ()
+) -> list[Segment]:
+    """The explaining captions, evenly over the time between the two cards: what an AI image
+    is, how such images are made, this picture, then how this one was made (`made`, from the
+    file's own record when the client read one)."""
+    texts = [say("what", chinese), say("how", chinese), describe(upload, chinese), *made]
+    card = _card_ms(total_ms)
+    span = total_ms - 2 * card
+    step = span // len(texts)
+    return [
+        {"s": card + index * step, "d": step, "text": text, "role": "caption"}
+        for index, text in enumerate(texts)
+    ]
+
+
+def build_explainer(
+    upload: Upload, base: Draft, total_ms: int, chinese: bool, made: Sequence[str] = ()
+) -> Draft:
+    """The explainer: intro card, the picture with camera motion, captions, closing card.
+
+    The canvas, title and music of `base` are kept, so "make it vertical" before "explain"
+    still holds afterwards.
+    """
+    aspect = base["m"].get("aspect", "16:9")
+    draft = empty_draft(aspect if aspect in ASPECTS else "16:9")
+    card = _card_ms(total_ms)
+    picture: Segment = {"s": 0, "d": total_ms, "src": upload.cdn_url, "name": upload.filename}
+    picture["kind"] = "video" if upload.file_type == "video" else "image"
+    picture["motion"] = "none" if upload.file_type == "video" else "zoom_in"
+    texts: list[Segment] = [
+        {"s": 0, "d": card, "text": say("card", chinese), "role": "card"},
+        *caption_segments(upload, total_ms, chinese, made),
+        {"s": total_ms - card, "d": card, "text": say("closing", chinese), "role": "card"},
+    ]
+    texts[0]["sub"] = say("card_sub", chinese)
+    texts[-1]["sub"] = say("closing_sub", chinese)
+    draft["t"] = [{"tt": TrackType.VIDEO, "sg": [picture]}, {"tt": TrackType.TEXT, "sg": texts}]
+    draft["d"] = total_ms
+    title = base["m"].get("title")
+    if title:
+        draft = set_title(draft, title)
+    music = _track(base, TrackType.AUDIO)
+    if music is not None and music["sg"]:
+        draft = set_music(draft, music["sg"][0].get("gen", "lofi"))
+    return draft
+
+
+def set_aspect(draft: Draft, aspect: str) -> Draft:
+    result = copy.deepcopy(draft)
+    width, height = ASPECTS[aspect]
+    result["m"].update({"width": width, "height": height, "aspect": aspect})
+    return result
+
+
+def set_duration(draft: Draft, total_ms: int) -> Draft:
+    """Stretch every segment in proportion so the timeline runs `total_ms`."""
+    result = copy.deepcopy(draft)
+    old = draft["d"] or total_ms
+    for track in result["t"]:
+        for segment in track["sg"]:
+            end = round((segment["s"] + segment["d"]) * total_ms / old)
+            segment["s"] = round(segment["s"] * total_ms / old)
+            segment["d"] = max(1, min(end, total_ms) - segment["s"])
+    result["d"] = total_ms
+    return result
+
+
+def set_title(draft: Draft, title: str | None) -> Draft:
+    """Put `title` over the first seconds (replacing any title); None removes it."""
+    result = copy.deepcopy(draft)
+    texts = _track(result, TrackType.TEXT) or _add_track(result, TrackType.TEXT)
+    texts["sg"] = [segment for segment in texts["sg"] if segment.get("role") != "title"]
+    result["m"].pop("title", None)
+    if title:
+        end = min(TITLE_MS, result["d"]) if result["d"] else TITLE_MS
+        texts["sg"].append({"s": 0, "d": end, "text": title, "role": "title"})
+        result["m"]["title"] = title
+    return result
+
+
+def set_captions(draft: Draft, captions: list[Segment]) -> Draft:
+    """Replace every caption with `captions` (an empty list turns captions off)."""
+    result = copy.deepcopy(draft)
+    texts = _track(result, TrackType.TEXT) or _add_track(result, TrackType.TEXT)
+    kept = [segment for segment in texts["sg"] if segment.get("role") != "caption"]
+    texts["sg"] = sorted([*kept, *captions], key=lambda segment: segment["s"])
+    return result
+
+
+def single_caption(draft: Draft, text: str) -> list[Segment]:
+    """One caption spanning the time between the cards."""
+    card = _card_ms(draft["d"])
+    return [{"s": card, "d": max(1, draft["d"] - 2 * card), "text": text, "role": "caption"}]
+
+
+def set_music(draft: Draft, preset: str | None) -> Draft:
+    """Background music of the renderer's `preset` over the whole video; None removes it."""
+    result = copy.deepcopy(draft)
+    result["t"] = [track for track in result["t"] if track["tt"] != TrackType.AUDIO]
+    if preset:
+        music: Segment = {"s": 0, "d": result["d"], "name": MUSIC_NAMES.get(preset, preset)}
+        music.update({"gen": preset, "vol": MUSIC_VOLUME})
+        result["t"].append({"tt": TrackType.AUDIO, "sg": [music]})
+    return result
+
+
+def has_captions(draft: Draft) -> bool:
+    texts = _track(draft, TrackType.TEXT)
+    return texts is not None and any(seg.get("role") == "caption" for seg in texts["sg"])
+
+
+def _track(draft: Draft, kind: TrackType) -> Track | None:
+    return next((track for track in draft["t"] if track["tt"] == kind), None)
+
+
+def _add_track(draft: Draft, kind: TrackType) -> Track:
+    track: Track = {"tt": kind, "sg": []}
+    draft["t"].append(track)
+    return track

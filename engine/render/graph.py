@@ -1,0 +1,220 @@
+"""The FFmpeg inputs and filter graph of a render, built from a resolved `RenderPlan`.
+
+Where the time goes, and why the graph is shaped this way (x264 is the real cost; everything
+else must stay small beside it on a 2-core machine):
+
+- A still is decoded once, scaled once (to ``PRESCALE`` times the canvas, in BT.709 limited
+  range) and converted once; only then does ``zoompan`` cut frames from it. Converting a 4K
+  full-range JPEG on every output frame cost about half again as much.
+- ``zoompan`` crops on whole pixels (even ones in yuv420p), which jitters. The crop width
+  therefore changes 4 pixels at a time, so it stays exactly centred (yuv422p lifts the even rule
+  vertically), and pre-scaling to 2x makes each step 1 output pixel at the frame's edges and
+  less inside. Frames between two steps are identical, so zoompan draws each distinct picture
+  once (about 160 for any zoom instead of one per frame) and ``fps`` repeats it by reference;
+  x264 also encodes the repeats almost for free.
+- Pans need no resampling at all: the pre-scaled still is repeated by reference (``loop``) and
+  ``crop`` slides over it one output pixel at a time. ``none`` is just the repeated frame.
+- Each text overlay is a single-frame PNG input; ``overlay`` keeps showing its last frame, so a
+  PNG is decoded once, converted to yuva420p once, and blended only while ``enable`` is true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from engine.render.music import music_chain, silence_chain
+
+PRESCALE = 2.0  # still pre-scale for zooms: each 4-pixel crop step is 2/PRESCALE output px
+ZOOM = 1.2  # zoom_in goes 1 -> ZOOM, zoom_out back
+PAN_MIN, PAN_MAX = 1.2, 1.5  # pan strip width, times the canvas width
+_COLOR = "out_color_matrix=bt709:out_range=tv"
+_SCALE_FLAGS = "flags=lanczos+accurate_rnd+full_chroma_int"
+# Every clip leaves with the same aspect, colour tags, time base and zero-based timestamps.
+_SAME = (
+    "setsar=1,setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709,"
+    "settb=1/{FPS},setpts=N,"
+)
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One stretch of the video track: a still, a video file, or black where nothing is placed."""
+
+    kind: Literal["image", "video", "black"]
+    frames: int
+    path: Path | None = None
+    motion: str = "none"
+    fit: Literal["cover", "contain"] = "cover"
+    loops: int = 0  # extra passes over a video shorter than its segment
+
+
+@dataclass(frozen=True)
+class TextLayer:
+    """A drawn text overlay (PNG) and when it shows."""
+
+    png: Path
+    x: int
+    y: int
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class MusicCue:
+    """A stretch of generated music."""
+
+    gen: str | None
+    volume: float | None
+    start_s: float
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """Everything the graph needs, with media already resolved to local files."""
+
+    width: int
+    height: int
+    fps: int
+    frames: int
+    clips: tuple[Clip, ...]
+    layers: tuple[TextLayer, ...] = ()
+    music: tuple[MusicCue, ...] = ()
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.fps
+
+
+@dataclass(frozen=True)
+class Graph:
+    """FFmpeg input arguments, the ``-filter_complex`` text and its two output labels."""
+
+    inputs: list[str]
+    filter: str
+    video: str
+    audio: str
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+def _fit(fit: str, width: int, height: int) -> str:
+    """Scale to exactly width x height: cropped (cover) or padded with black (contain)."""
+    if fit == "contain":
+        return (
+            f"scale={width}:{height}:force_original_aspect_ratio=decrease:{_COLOR}:{_SCALE_FLAGS},"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:black"
+        )
+    return (
+        f"scale={width}:{height}:force_original_aspect_ratio=increase:{_COLOR}:{_SCALE_FLAGS},"
+        f"crop={width}:{height}"
+    )
+
+
+def _repeat(frames: int) -> str:
+    return f"loop=loop={frames - 1}:size=1:start=0,setpts=N"
+
+
+def _zoom(plan: RenderPlan, clip: Clip) -> str:
+    pre_w, pre_h = _even(plan.width * PRESCALE / 2) * 2, _even(plan.height * PRESCALE)
+    # The crop narrows 4 pixels at a time, so it stays centred on an even x; in yuv422p y needs
+    # no rounding to even. Only `distinct` pictures exist: zoompan draws each once and fps
+    # repeats it by reference. A short clip steps on every frame, by the same amount.
+    steps, last = round((pre_w - pre_w / ZOOM) / 4), clip.frames - 1
+    if steps >= last > 0:
+        steps = steps // last * last
+    distinct = max(1, min(steps + 1, clip.frames))
+    k = f"round(on*{steps}/{distinct - 1})" if distinct > 1 else "0"
+    if clip.motion == "zoom_out":
+        k = f"({steps}-{k})"
+    zoom = f"iw/(iw-4*{k}+0.5)"  # +0.5 survives zoompan's truncation of iw/zoom
+    x = "(iw-floor(iw/zoom))/2+0.5"
+    y = "round((ih-floor(ih/zoom))/2)+0.25"
+    return (
+        f"{_fit(clip.fit, pre_w, pre_h)},format=yuv422p,"
+        # zoompan's frames carry no duration, so fps ends at the last one's start: one more
+        # picture than needed makes the last wanted one last its full time.
+        f"zoompan=z='{zoom}':x='{x}':y='{y}':d={distinct + 1}:s={plan.width}x{plan.height}"
+        f":fps={plan.fps * distinct}/{clip.frames},format=yuv420p,fps={plan.fps},"
+        f"tpad=stop=-1:stop_mode=clone,trim=end_frame={clip.frames}"
+    )
+
+
+def _pan(plan: RenderPlan, clip: Clip) -> str:
+    width, height, last = plan.width, plan.height, max(clip.frames - 1, 1)
+    # A strip as wide as the picture allows (within PAN_MIN..PAN_MAX of the canvas), canvas high.
+    scale = f"max({PAN_MIN * width}/iw,{height}/ih)"
+    strip = f"min(iw,{_even(PAN_MAX * width)})"
+    progress = f"n/{last}" if clip.motion == "pan_right" else f"(1-n/{last})"
+    return (
+        f"scale=w='2*trunc(iw*{scale}/2)':h='2*trunc(ih*{scale}/2)':{_COLOR}:{_SCALE_FLAGS},"
+        f"crop=w='{strip}':h={height},format=yuv420p,{_repeat(clip.frames)},"
+        f"crop={width}:{height}:x='(iw-ow)*{progress}':y=0:exact=1"
+    )
+
+
+def _clip_chain(plan: RenderPlan, clip: Clip, index: int) -> tuple[list[str], str]:
+    """Input arguments and the chain (from its input pad) of one clip."""
+    size = f"{plan.width}x{plan.height}"
+    if clip.kind == "black":
+        return [], f"color=c=black:s={size}:r={plan.fps},trim=end_frame={clip.frames},"
+    pad = f"[{index}:v]"
+    assert clip.path is not None
+    if clip.kind == "video":
+        inputs = ["-stream_loop", str(clip.loops), "-i", str(clip.path)]
+        chain = (
+            f"{pad}fps={plan.fps},{_fit(clip.fit, plan.width, plan.height)},format=yuv420p,"
+            f"tpad=stop=-1:stop_mode=clone,trim=end_frame={clip.frames},"
+        )
+        return inputs, chain
+    # A still: one frame only, even from an animated file.
+    head = f"{pad}trim=end_frame=1,"
+    if clip.motion in ("zoom_in", "zoom_out"):
+        return ["-i", str(clip.path)], f"{head}{_zoom(plan, clip)},"
+    if clip.motion in ("pan_left", "pan_right"):
+        return ["-i", str(clip.path)], f"{head}{_pan(plan, clip)},"
+    chain = f"{_fit(clip.fit, plan.width, plan.height)},format=yuv420p,{_repeat(clip.frames)},"
+    return ["-i", str(clip.path)], f"{head}{chain}"
+
+
+def build_graph(plan: RenderPlan) -> Graph:
+    """Inputs and filter graph producing `plan.frames` video frames and audio of the same length."""
+    inputs: list[str] = []
+    chains: list[str] = []
+    labels: list[str] = []
+    for number, clip in enumerate(plan.clips):
+        clip_inputs, chain = _clip_chain(plan, clip, inputs.count("-i"))
+        inputs += clip_inputs
+        chains.append(f"{chain}{_SAME}fps={plan.fps}[c{number}]".replace("{FPS}", str(plan.fps)))
+        labels.append(f"[c{number}]")
+    if len(labels) == 1:
+        video = labels[0]
+    else:
+        chains.append(f"{''.join(labels)}concat=n={len(labels)}:v=1:a=0[base]")
+        video = "[base]"
+    for number, layer in enumerate(plan.layers):
+        index = inputs.count("-i")
+        inputs += ["-i", str(layer.png)]
+        enable = f"gte(t,{layer.start_s:.3f})*lt(t,{layer.end_s:.3f})"
+        chains.append(
+            f"{video}[{index}:v]overlay=x={layer.x}:y={layer.y}:format=yuv420"
+            f":eof_action=repeat:enable='{enable}'[t{number}]"
+        )
+        video = f"[t{number}]"
+    chains.append(f"{silence_chain(plan.duration_s)}[silence]")
+    if plan.music:
+        names = [f"[m{number}]" for number in range(len(plan.music))]
+        for name, cue in zip(names, plan.music, strict=True):
+            chains.append(music_chain(cue.gen, cue.volume, cue.start_s, cue.duration_s) + name)
+        chains.append(
+            f"[silence]{''.join(names)}amix=inputs={len(names) + 1}:duration=first:normalize=0,"
+            f"atrim=duration={plan.duration_s:.3f}[audio]"
+        )
+        audio = "[audio]"
+    else:
+        audio = "[silence]"
+    return Graph(inputs=inputs, filter=";".join(chains), video=video, audio=audio)
