@@ -1,7 +1,8 @@
 """clipbridge's one error hierarchy.
 
 Foreign exceptions (httpx, JSON, redis) are re-raised as these at the boundary, with ``from exc``.
-Errors carry data, never a token; user-facing words are chosen in one place (`core.problems`).
+Errors carry data, never a token; user-facing words are chosen in one place
+(`core.outbound.problems`).
 
     ClipbridgeError
     ├── BackendError                 the video backend refused or failed

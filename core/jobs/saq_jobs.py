@@ -1,8 +1,8 @@
 """The core's durable jobs on saq: a chat's turn, an export step, and the janitor.
 
 saq gives durability (a job whose worker dies is retried once its heartbeat goes stale), delays
-(scheduled polls) and retries; per-chat order is kept by `core.chat_queue`, not by saq. Job keys
-are unique per step, so saq's own de-duplication never swallows a wake-up.
+(scheduled polls) and retries; per-chat order is kept by `core.store.chat_queue`, not by saq.
+Job keys are unique per step, so saq's own de-duplication never swallows a wake-up.
 
 Turns and export steps run on two queues with their own slots. A turn holds its slot for as long
 as the agent answers (seconds to minutes); an export step takes milliseconds (a poll) to a few

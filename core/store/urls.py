@@ -4,9 +4,9 @@ The forms: `redis://` (one Redis), `rediss://` (the same over TLS), `unix://` (a
 `redis+sentinel://` (the master a set of Sentinels watches, followed across failovers) and
 `redis+cluster://` / `rediss+cluster://` (a Redis Cluster, found from one or more of its nodes).
 
-On a cluster every key clipbridge touches together shares a hash tag (`core.keys`), so each Lua
-script and transaction runs on one node. The cluster client answers every command clipbridge
-sends with the same signature as `Redis`, and is handed to the core under that type.
+On a cluster every key clipbridge touches together shares a hash tag (`core.store.keys`), so
+each Lua script and transaction runs on one node. The cluster client answers every command
+clipbridge sends with the same signature as `Redis`, and is handed to the core under that type.
 
 A plain or Sentinel client waits for a free connection when its pool is busy instead of
 failing, so a burst of work slows down rather than errors out; redis-py's cluster client cannot
