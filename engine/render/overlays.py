@@ -1,9 +1,11 @@
 """Text roles drawn with Pillow as RGBA pictures that FFmpeg lays over the video.
 
-Only Pillow's bundled scalable font is used (``ImageFont.load_default(size=...)``), so no system
-font is needed. It covers Latin text; a character it lacks (Chinese, emoji) is drawn as the
-font's empty box rather than failing. Sizes follow the canvas's short side, which is 1080 on
-every supported canvas, so text reads the same on 16:9, 9:16 and 1:1.
+Every text is drawn with the engine's own font (`engine/render/fonts`: Noto Sans CJK in its
+Simplified Chinese forms, cut down to what the videos need), so no system font is needed and
+English, Chinese and the symbols our texts use all render. A character it lacks (an emoji, a
+rare hanzi) is drawn as the font's empty box rather than failing. Text without spaces (Chinese)
+wraps between characters. Sizes follow the canvas's short side, which is 1080 on every supported
+canvas, so text reads the same on 16:9, 9:16 and 1:1.
 
 Every overlay stays inside the title-safe area (``SAFE_MARGIN`` of each side); long text is
 wrapped to ``MAX_LINES`` and then cut at a word boundary with an ellipsis.
@@ -11,16 +13,22 @@ wrapped to ``MAX_LINES`` and then cut at a word boundary with an ellipsis.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-Clipbridge.otf"
 SAFE_MARGIN = 0.075  # of the width and of the height, each side
 MAX_LINES = 3
 ELLIPSIS = "\u2026"
+# Punctuation that never starts a line (it closes something), and that never ends one.
+CLOSING = frozenset("，。、；：！？）」』”’》〉】,.;:!?)]}%\u2026")
+OPENING = frozenset("（「『“‘《〈【([{")
 MAX_TEXT_CHARS = 600  # more can never show in three lines; bounds the wrapping work
 WHITE = (255, 255, 255, 255)
 
@@ -56,19 +64,46 @@ def _split_word(word: str, font: Font, max_width: float) -> tuple[str, str]:
     return word[:low], word[low:]
 
 
-def _greedy_lines(words: list[str], font: Font, max_width: float) -> list[str]:
+def break_units(text: str) -> list[str]:
+    """The pieces a line may break between, each with the space before it if it had one: a
+    word of spaced text, or one CJK character. Closing punctuation stays with what it closes
+    and opening punctuation with what it opens, so neither starts or ends a line alone."""
+    units: list[str] = []
+    unit, complete = "", False  # complete: the unit ends with a CJK character
+    for char in text:
+        if char == " ":
+            if unit.strip():
+                units.append(unit)
+            unit, complete = " ", False
+        elif char in CLOSING:
+            unit += char
+        elif unit.strip() and (complete or _is_cjk(char)) and unit[-1] not in OPENING:
+            units.append(unit)
+            unit, complete = char, _is_cjk(char)
+        else:
+            unit, complete = unit + char, _is_cjk(char)
+    if unit.strip():
+        units.append(unit)
+    return units
+
+
+def _is_cjk(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
+def _greedy_lines(units: list[str], font: Font, max_width: float) -> list[str]:
     lines: list[str] = []
     current = ""
     index = 0
-    while index < len(words):
-        candidate = f"{current} {words[index]}" if current else words[index]
+    while index < len(units):
+        candidate = current + units[index] if current else units[index].lstrip()
         if _width(font, candidate) <= max_width:
             current, index = candidate, index + 1
         elif current:
             lines.append(current)
             current = ""
-        else:  # one word wider than the line (or unspaced text such as Chinese): break it
-            head, words[index] = _split_word(words[index], font, max_width)
+        else:  # one word wider than the line: break it between characters
+            head, units[index] = _split_word(units[index].lstrip(), font, max_width)
             lines.append(head)
     if current:
         lines.append(current)
@@ -90,7 +125,7 @@ def wrap_text(text: str, font: Font, max_width: float, max_lines: int = MAX_LINE
     cleaned = clean_text(text)
     if not cleaned:
         return []
-    lines = _greedy_lines(cleaned.split(" "), font, max_width)
+    lines = _greedy_lines(break_units(cleaned), font, max_width)
     if len(lines) <= max_lines and len(text) <= MAX_TEXT_CHARS:
         return lines
     kept = lines[:max_lines]
@@ -98,8 +133,9 @@ def wrap_text(text: str, font: Font, max_width: float, max_lines: int = MAX_LINE
     return kept
 
 
+@functools.cache
 def _font(size: int) -> Font:
-    return ImageFont.load_default(size=size)
+    return ImageFont.truetype(str(FONT_FILE), size=size)
 
 
 def _even(value: float) -> int:
