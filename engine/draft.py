@@ -47,7 +47,9 @@ class Segment(TypedDict):
     name: NotRequired[str]  # display name
     kind: NotRequired[Literal["image", "video"]]
     motion: NotRequired[Motion]
-    fit: NotRequired[Literal["cover", "contain"]]  # cover (default) crops; contain letterboxes
+    # A still: the whole picture on a blurred copy of itself by default; cover crops to fill;
+    # contain letterboxes. A video: cover by default.
+    fit: NotRequired[Literal["cover", "contain", "backdrop"]]
     gen: NotRequired[str]  # procedural music preset (audio track)
     vol: NotRequired[float]  # 0..1 (audio track)
     text: NotRequired[str]  # text track

@@ -38,6 +38,11 @@ _SAME = (
 )
 
 
+# cover: fill the frame, cropping what is over; contain: all of it, on black; backdrop: all of
+# it, on a blurred and darkened copy of itself that fills the frame (a still's default).
+Fit = Literal["cover", "contain", "backdrop"]
+
+
 @dataclass(frozen=True)
 class Clip:
     """One stretch of the video track: a still, a video file, or black where nothing is placed."""
@@ -46,7 +51,7 @@ class Clip:
     frames: int
     path: Path | None = None
     motion: str = "none"
-    fit: Literal["cover", "contain"] = "cover"
+    fit: Fit = "cover"
     loops: int = 0  # extra passes over a video shorter than its segment
 
 
@@ -102,8 +107,27 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
-def _fit(fit: str, width: int, height: int) -> str:
-    """Scale to exactly width x height: cropped (cover) or padded with black (contain)."""
+def _backdrop(width: int, height: int, tag: str) -> str:
+    """The picture whole, centred on a blurred, darkened copy of itself that fills the frame:
+    nothing of it is cut away whatever the aspect. Labels carry `tag`; the chain goes on after
+    the overlay."""
+    cover = f"scale={width}:{height}:force_original_aspect_ratio=increase:{_COLOR}:{_SCALE_FLAGS}"
+    whole = f"scale={width}:{height}:force_original_aspect_ratio=decrease:{_COLOR}:{_SCALE_FLAGS}"
+    sigma = max(8, round(min(width, height) / 40))
+    return (
+        f"split[{tag}a][{tag}b];"
+        f"[{tag}a]{cover},crop={width}:{height},gblur=sigma={sigma},"
+        f"eq=brightness=-0.12:saturation=0.85[{tag}bg];"
+        f"[{tag}b]{whole}[{tag}fg];"
+        f"[{tag}bg][{tag}fg]overlay=x=(W-w)/2:y=(H-h)/2"
+    )
+
+
+def _fit(fit: str, width: int, height: int, tag: str = "fit") -> str:
+    """Scale to exactly width x height: cropped (cover), padded with black (contain) or laid on
+    a blurred copy of itself (backdrop)."""
+    if fit == "backdrop":
+        return _backdrop(width, height, tag)
     if fit == "contain":
         return (
             f"scale={width}:{height}:force_original_aspect_ratio=decrease:{_COLOR}:{_SCALE_FLAGS},"
@@ -119,7 +143,7 @@ def _repeat(frames: int) -> str:
     return f"loop=loop={frames - 1}:size=1:start=0,setpts=N"
 
 
-def _zoom(plan: RenderPlan, clip: Clip) -> str:
+def _zoom(plan: RenderPlan, clip: Clip, tag: str) -> str:
     pre_w, pre_h = _even(plan.width * PRESCALE / 2) * 2, _even(plan.height * PRESCALE)
     # The crop narrows 4 pixels at a time, so it stays centred on an even x; in yuv422p y needs
     # no rounding to even. Only `distinct` pictures exist: zoompan draws each once and fps
@@ -135,7 +159,7 @@ def _zoom(plan: RenderPlan, clip: Clip) -> str:
     x = "(iw-floor(iw/zoom))/2+0.5"
     y = "round((ih-floor(ih/zoom))/2)+0.25"
     return (
-        f"{_fit(clip.fit, pre_w, pre_h)},format=yuv422p,"
+        f"{_fit(clip.fit, pre_w, pre_h, tag)},format=yuv422p,"
         # zoompan's frames carry no duration, so fps ends at the last one's start: one more
         # picture than needed makes the last wanted one last its full time.
         f"zoompan=z='{zoom}':x='{x}':y='{y}':d={distinct + 1}:s={plan.width}x{plan.height}"
@@ -167,17 +191,19 @@ def _clip_chain(plan: RenderPlan, clip: Clip, index: int) -> tuple[list[str], st
     if clip.kind == "video":
         inputs = ["-stream_loop", str(clip.loops), "-i", str(clip.path)]
         chain = (
-            f"{pad}fps={plan.fps},{_fit(clip.fit, plan.width, plan.height)},format=yuv420p,"
+            f"{pad}fps={plan.fps},{_fit(clip.fit, plan.width, plan.height, f'f{index}')},"
+            "format=yuv420p,"
             f"tpad=stop=-1:stop_mode=clone,trim=end_frame={clip.frames},"
         )
         return inputs, chain
     # A still: one frame only, even from an animated file.
     head = f"{pad}trim=end_frame=1,"
     if clip.motion in ("zoom_in", "zoom_out"):
-        return ["-i", str(clip.path)], f"{head}{_zoom(plan, clip)},"
+        return ["-i", str(clip.path)], f"{head}{_zoom(plan, clip, f'f{index}')},"
     if clip.motion in ("pan_left", "pan_right"):
         return ["-i", str(clip.path)], f"{head}{_pan(plan, clip)},"
-    chain = f"{_fit(clip.fit, plan.width, plan.height)},format=yuv420p,{_repeat(clip.frames)},"
+    fitted = _fit(clip.fit, plan.width, plan.height, f"f{index}")
+    chain = f"{fitted},format=yuv420p,{_repeat(clip.frames)},"
     return ["-i", str(clip.path)], f"{head}{chain}"
 
 

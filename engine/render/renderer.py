@@ -18,11 +18,11 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import cast
 
 from engine.draft import ASPECTS, Draft, Segment, TrackType, tracks_of
 from engine.render.ffmpeg_process import run_ffmpeg
-from engine.render.graph import Clip, MusicCue, RenderPlan, TextLayer, build_graph
+from engine.render.graph import Clip, Fit, MusicCue, RenderPlan, TextLayer, build_graph
 from engine.render.intake import MAX_SEGMENTS
 from engine.render.overlays import draw_text
 from engine.render.probe import ProbeError, probe
@@ -116,12 +116,14 @@ async def _clip(
     if not path.is_file():
         raise RenderError(f"media file missing for {name!r}")
     kind = segment.get("kind") or ("image" if path.suffix.lower() in IMAGE_SUFFIXES else "video")
-    fit: Literal["cover", "contain"] = (
-        "contain" if cast(Mapping[str, object], segment).get("fit") == "contain" else "cover"
-    )
+    asked = cast(Mapping[str, object], segment).get("fit")
     motion = segment.get("motion", "none")
-    if kind == "image":
-        return Clip("image", frames, path, motion if motion in MOTIONS else "none", fit)
+    if kind == "image":  # fitted whole over a blurred copy of itself, unless a draft says
+        still: Fit = (
+            "cover" if asked == "cover" else "contain" if asked == "contain" else "backdrop"
+        )
+        return Clip("image", frames, path, motion if motion in MOTIONS else "none", still)
+    fit: Fit = "contain" if asked == "contain" else "cover"
     try:
         info = await probe(path, options.ffmpeg)
     except ProbeError as exc:
