@@ -69,7 +69,10 @@ def _build(work: EditWork) -> None:
     work.outcome.steps.append(ToolStep("analyze_media", {"file": upload.filename}, analysis))
     total_ms = work.draft["d"] or round(work.limits.default_s * 1000)
     made = made_captions(work.provenance, work.chinese) if work.provenance else []
-    work.draft = explainer.build_explainer(upload, work.draft, total_ms, work.chinese, made)
+    evidence = work.provenance.evidence if work.provenance else "unstated"
+    work.draft = explainer.build_explainer(
+        upload, work.draft, total_ms, work.chinese, made, evidence
+    )
     seconds = f"{total_ms / 1000:g}"
     work.step(
         "build_explainer",

@@ -11,6 +11,7 @@ import copy
 from collections.abc import Sequence
 
 from engine.agent.phrases import colour_words, say
+from engine.agent.provenance_hint import Evidence
 from engine.draft import ASPECTS, Draft, Segment, Track, TrackType, empty_draft
 from engine.state.sessions import Upload
 
@@ -76,12 +77,18 @@ def caption_segments(
 
 
 def build_explainer(
-    upload: Upload, base: Draft, total_ms: int, chinese: bool, made: Sequence[str] = ()
+    upload: Upload,
+    base: Draft,
+    total_ms: int,
+    chinese: bool,
+    made: Sequence[str] = (),
+    evidence: Evidence = "unstated",
 ) -> Draft:
     """The explainer: intro card, the picture with camera motion, captions, closing card.
 
     The canvas, title and music of `base` are kept, so "make it vertical" before "explain"
-    still holds afterwards.
+    still holds afterwards. The closing line says only what `evidence` (the file's own record)
+    supports about this picture.
     """
     aspect = base["m"].get("aspect", "16:9")
     draft = empty_draft(aspect if aspect in ASPECTS else "16:9")
@@ -95,7 +102,7 @@ def build_explainer(
         {"s": total_ms - card, "d": card, "text": say("closing", chinese), "role": "card"},
     ]
     texts[0]["sub"] = say("card_sub", chinese)
-    texts[-1]["sub"] = say("closing_sub", chinese)
+    texts[-1]["sub"] = say(f"closing_{evidence}", chinese)
     draft["t"] = [{"tt": TrackType.VIDEO, "sg": [picture]}, {"tt": TrackType.TEXT, "sg": texts}]
     draft["d"] = total_ms
     title = base["m"].get("title")

@@ -28,7 +28,27 @@ _TEXT: dict[str, tuple[str, str]] = {
         "这段视频是 {width}×{height}，{orientation}，时长 {seconds} 秒。",
     ),
     "closing": ("Now you know what an AI image is.", "现在你知道什么是 AI 图像了。"),
-    "closing_sub": ("Look closely: every pixel was predicted.", "仔细看：每个像素都是预测出来的。"),
+    # The closing card's line says only what the file's own record supports.
+    "closing_ai": (
+        "Its own record says a model made it: every pixel was predicted.",
+        "它自带的记录说是模型生成的：每个像素都是预测出来的。",
+    ),
+    "closing_camera": (
+        "Its record names a camera: a photo records light through a lens.",
+        "它的记录写着一台相机：照片记录的是穿过镜头的光。",
+    ),
+    "closing_edited": (
+        "Its record names editing software, not whether a model made it.",
+        "它的记录写着编辑软件，但没说是否由模型生成。",
+    ),
+    "closing_none": (
+        "This file can't tell either way: look for a C2PA signature, or ask where it came from.",
+        "这个文件无法说明：可以查看 C2PA 签名，或问问它的来源。",
+    ),
+    "closing_unstated": (
+        "An AI image's pixels are predicted, not photographed.",
+        "AI 图像的像素是预测出来的，而不是拍摄的。",
+    ),
     "landscape": ("landscape", "横向"),
     "portrait": ("portrait", "竖向"),
     "square": ("square", "方形"),

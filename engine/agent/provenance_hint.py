@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
+# What the file says: made by a model, taken by a camera, made or edited with software, nothing
+# at all (no record), or a record that does not say (or no provenance line was sent).
+Evidence = Literal["ai", "camera", "edited", "none", "unstated"]
+_EVIDENCE: tuple[tuple[str, Evidence], ...] = (
+    ("AI image", "ai"),
+    ("camera photo", "camera"),
+    ("made or edited", "edited"),
+)
 _LINE = re.compile(r"^\s*Provenance:\s*(.+)$", re.MULTILINE)
 _CLAIM = re.compile(r"\s*\(metadata is the file's claim, not proof\)\s*$")
 _PROMPT = re.compile(r'prompt:\s*"([^"]*)"')
@@ -30,6 +39,16 @@ class Provenance:
     @property
     def found(self) -> bool:
         return bool(self.kind) and not self.kind.startswith("no record")
+
+    @property
+    def evidence(self) -> Evidence:
+        """What the file's record says of its making, as far as the video may claim it."""
+        if not self.found:
+            return "none"
+        for start, evidence in _EVIDENCE:
+            if self.kind.startswith(start):
+                return evidence
+        return "unstated"
 
 
 def split_provenance(message: str) -> tuple[str, Provenance | None]:

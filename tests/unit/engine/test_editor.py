@@ -225,3 +225,46 @@ def test_chance_is_fixed_by_seed_session_and_message() -> None:
     assert rolls == [chance(7, "1", f"message {n}", "silent") for n in range(200)]
     assert rolls != [chance(8, "1", f"message {n}", "silent") for n in range(200)]
     assert 0.2 < sum(roll < 0.3 for roll in rolls) / 200 < 0.4
+
+
+CLAIM = " (metadata is the file's claim, not proof)"
+
+
+@pytest.mark.parametrize(
+    ("line", "says", "never"),
+    [
+        (
+            "Provenance: AI image (trainedAlgorithmicMedia); generator: Automatic1111" + CLAIM,
+            "Its own record says a model made it",
+            (),
+        ),
+        (
+            "Provenance: camera photo; camera: Canon EOS R5" + CLAIM,
+            "names a camera",
+            ("predicted",),
+        ),
+        (
+            "Provenance: made or edited with software; software: GIMP 2.10" + CLAIM,
+            "not whether a model made it",
+            ("predicted",),
+        ),
+        ("Provenance: no record found in the file.", "can't tell either way", ("predicted",)),
+        ("", "An AI image's pixels are predicted", ("record", "every pixel")),
+    ],
+    ids=["ai", "camera", "edited", "no-record", "no-line"],
+)
+def test_the_closing_line_claims_only_what_the_files_record_supports(
+    line: str, says: str, never: tuple[str, ...]
+) -> None:
+    draft = edit(f"explain this\n{line}", empty_draft(), None, [PHOTO], LIMITS).draft
+    assert draft is not None
+    (closing,) = [
+        segment.get("sub", "")
+        for track in draft["t"]
+        if track["tt"] == TrackType.TEXT
+        for segment in track["sg"]
+        if segment.get("role") == "card" and segment["s"] > 0
+    ]
+    assert says in closing
+    for claim in never:
+        assert claim not in closing
