@@ -67,6 +67,7 @@ class Meta(TypedDict, total=False):
     width: int
     height: int
     aspect: str
+    music: Literal["on", "off"]  # "off": the chat turned music off; a new explainer has none
 
 
 class Draft(TypedDict):

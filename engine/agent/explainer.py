@@ -18,6 +18,7 @@ from engine.state.sessions import Upload
 CARD_MS = (1000, 3000)  # bounds of the intro and closing cards
 TITLE_MS = 3000
 MUSIC_VOLUME = 0.35
+DEFAULT_MUSIC = "lofi"  # the bed every explainer has unless the chat turns music off
 MUSIC_NAMES = {
     "lofi": "Lo-fi",
     "ambient": "Ambient",
@@ -110,7 +111,9 @@ def build_explainer(
         draft = set_title(draft, title)
     music = _track(base, TrackType.AUDIO)
     if music is not None and music["sg"]:
-        draft = set_music(draft, music["sg"][0].get("gen", "lofi"))
+        draft = set_music(draft, music["sg"][0].get("gen", DEFAULT_MUSIC))
+    elif base["m"].get("music") != "off":  # a music bed unless the chat turned it off
+        draft = set_music(draft, DEFAULT_MUSIC)
     return draft
 
 
@@ -163,8 +166,10 @@ def single_caption(draft: Draft, text: str) -> list[Segment]:
 
 
 def set_music(draft: Draft, preset: str | None) -> Draft:
-    """Background music of the renderer's `preset` over the whole video; None removes it."""
+    """Background music of the renderer's `preset` over the whole video; None removes it, and
+    the draft remembers that it was turned off (a new explainer then has none)."""
     result = copy.deepcopy(draft)
+    result["m"]["music"] = "on" if preset else "off"
     result["t"] = [track for track in result["t"] if track["tt"] != TrackType.AUDIO]
     if preset:
         music: Segment = {"s": 0, "d": result["d"], "name": MUSIC_NAMES.get(preset, preset)}

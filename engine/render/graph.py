@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from engine.render.music import music_chain, silence_chain
+from engine.render.music import loudness_chain, music_chain, silence_chain
 
 PRESCALE = 2.0  # still pre-scale for zooms: each 4-pixel crop step is 2/PRESCALE output px
 ZOOM = 1.2  # zoom_in goes 1 -> ZOOM, zoom_out back
@@ -238,7 +238,7 @@ def build_graph(plan: RenderPlan) -> Graph:
             chains.append(music_chain(cue.gen, cue.volume, cue.start_s, cue.duration_s) + name)
         chains.append(
             f"[silence]{''.join(names)}amix=inputs={len(names) + 1}:duration=first:normalize=0,"
-            f"atrim=duration={plan.duration_s:.3f}[audio]"
+            f"{loudness_chain()},atrim=duration={plan.duration_s:.3f}[audio]"
         )
         audio = "[audio]"
     else:

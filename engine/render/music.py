@@ -128,15 +128,30 @@ def music_chain(gen: str | None, volume: float | None, start_s: float, duration_
             f"afade=t=in:d={fade_in:.3f}",
             f"afade=t=out:st={duration_s - fade_out:.3f}:d={fade_out:.3f}",
             f"volume={gain:.3f}",
-            f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=mono",
+            f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo",
             f"adelay=delays={delay_ms}:all=1",
         ]
     )
 
 
 def silence_chain(duration_s: float) -> str:
-    """Silence for the whole duration: every MP4 gets an AAC track."""
+    """Silence for the whole duration: every MP4 gets a stereo AAC track."""
     return (
-        f"anullsrc=r={SAMPLE_RATE}:cl=mono,atrim=duration={duration_s:.3f},"
-        f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=mono"
+        f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={duration_s:.3f},"
+        f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
+    )
+
+
+# The finished mix, as EBU R128 asks of streamed video: -16 LUFS integrated, true peak at most
+# -1 dBTP (a margin under it, for the AAC encoder's own overshoot).
+LOUDNESS_LUFS = -16.0
+TRUE_PEAK_DBTP = -1.5
+
+
+def loudness_chain() -> str:
+    """Normalise a mix to `LOUDNESS_LUFS` with `loudnorm`, back at the output rate, stereo."""
+    return (
+        f"loudnorm=I={LOUDNESS_LUFS}:TP={TRUE_PEAK_DBTP}:LRA=11,"
+        f"aresample={SAMPLE_RATE},"
+        f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from array import array
 from collections.abc import Sequence
 from itertools import pairwise
@@ -332,3 +333,39 @@ async def test_a_day_long_draft_is_planned_no_longer_than_the_maximum(
     assert [cue.duration_s for cue in plan.music] == [5.0]
     args = ffmpeg_args(plan, options, tmp_path / "out.mp4")
     assert args[args.index("-t") + 1] == "5.000"
+
+
+async def loudness(path: Path, ffmpeg: str) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) as FFmpeg's EBU R128 meter reads them."""
+    process = await asyncio.create_subprocess_exec(
+        ffmpeg, "-hide_banner", "-nostats", "-i", str(path),
+        "-filter_complex", "ebur128=peak=true", "-f", "null", "-",
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await process.communicate()
+    summary = err.decode().rpartition("Summary:")[2]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))  # type: ignore[union-attr]
+    return integrated, peak
+
+
+async def test_the_sound_is_stereo_at_minus_16_lufs_with_headroom(
+    photo: Path, options: RenderOptions, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.mp4"
+    draft = make_draft([still("zoom_in", d=8000)], ms=8000, music=True)
+    await render_draft(draft, {PHOTO: photo}, out, options, lambda _: None)
+
+    report = await probe_report(out, options.ffmpeg)
+    assert re.search(r"Audio: aac.*, 48000 Hz, stereo", report), report
+    integrated, peak = await loudness(out, options.ffmpeg)
+    assert -17.0 <= integrated <= -15.0, integrated
+    assert peak <= -1.0, peak
+
+
+async def probe_report(path: Path, ffmpeg: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        ffmpeg, "-hide_banner", "-i", str(path), stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await process.communicate()
+    return err.decode()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.agent.editor import EditLimits, EditOutcome, chance, edit
-from engine.draft import Draft, TrackType, empty_draft, is_exportable
+from engine.draft import Draft, Segment, TrackType, empty_draft, is_exportable
 from engine.state.sessions import Upload
 
 LIMITS = EditLimits(default_s=15, min_s=5, max_s=60)
@@ -268,3 +268,16 @@ def test_the_closing_line_claims_only_what_the_files_record_supports(
     assert says in closing
     for claim in never:
         assert claim not in closing
+
+
+def test_an_explainer_has_a_music_bed_until_the_chat_turns_it_off() -> None:
+    def music(draft: Draft) -> list[Segment]:
+        return [
+            seg for track in draft["t"] if track["tt"] == TrackType.AUDIO for seg in track["sg"]
+        ]
+
+    assert music(_explained()), "a music bed by default"
+    quiet = _apply("no music").draft
+    assert quiet is not None and not music(quiet)
+    again = edit("explain this", quiet, None, [PHOTO], LIMITS).draft
+    assert again is not None and not music(again), "turned off stays off for a new explainer"
