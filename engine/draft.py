@@ -68,6 +68,8 @@ class Meta(TypedDict, total=False):
     height: int
     aspect: str
     music: Literal["on", "off"]  # "off": the chat turned music off; a new explainer has none
+    voice: Literal["on", "off"]  # "off": no voice-over (the chat asked for none)
+    language: str  # what the voice-over speaks: "en" or "zh"
 
 
 class Draft(TypedDict):

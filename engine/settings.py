@@ -33,6 +33,9 @@ class EngineSettings(BaseSettings):
     # The longest video the engine renders: every draft is clamped to it at submit and again
     # by the renderer.
     max_duration_s: float = Field(default=60.0, gt=0.0)
+    # A voice reads the explainer's script (eSpeak NG, offline), and the script sets the video's
+    # length. off: silent captions over the music, at DEFAULT_DURATION_S.
+    narration: Literal["on", "off"] = "on"
 
     # The simulated agent.
     seed: int = 7

@@ -70,9 +70,12 @@ def _build(work: EditWork) -> None:
     total_ms = work.draft["d"] or round(work.limits.default_s * 1000)
     made = made_captions(work.provenance, work.chinese) if work.provenance else []
     evidence = work.provenance.evidence if work.provenance else "unstated"
+    speech_ms, chinese = work.limits.speech_ms, work.chinese
+    pace = (lambda text: speech_ms(text, chinese)) if speech_ms else None
     work.draft = explainer.build_explainer(
-        upload, work.draft, total_ms, work.chinese, made, evidence
+        upload, work.draft, total_ms, work.chinese, made, evidence, pace
     )
+    total_ms = work.draft["d"]
     seconds = f"{total_ms / 1000:g}"
     work.step(
         "build_explainer",

@@ -8,7 +8,8 @@ can chain them and the session keeps the old draft for undo. The draft format is
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 
 from engine.agent.phrases import colour_words, say
 from engine.agent.provenance_hint import Evidence
@@ -18,6 +19,9 @@ from engine.state.sessions import Upload
 CARD_MS = (1000, 3000)  # bounds of the intro and closing cards
 TITLE_MS = 3000
 MUSIC_VOLUME = 0.35
+BREATH_MS = 600  # after each sentence the voice reads
+MIN_PACED_MS, MAX_PACED_MS = 5_000, 60_000
+Pace = Callable[[str], int]  # how long saying a sentence takes, in ms
 DEFAULT_MUSIC = "lofi"  # the bed every explainer has unless the chat turns music off
 MUSIC_NAMES = {
     "lofi": "Lo-fi",
@@ -84,28 +88,35 @@ def build_explainer(
     chinese: bool,
     made: Sequence[str] = (),
     evidence: Evidence = "unstated",
+    pace: Pace | None = None,
 ) -> Draft:
     """The explainer: intro card, the picture with camera motion, captions, closing card.
 
-    The canvas, title and music of `base` are kept, so "make it vertical" before "explain"
-    still holds afterwards. The closing line says only what `evidence` (the file's own record)
-    supports about this picture.
+    The canvas, title, music and voice of `base` are kept, so "make it vertical" before
+    "explain" still holds afterwards. The closing line says only what `evidence` (the file's
+    own record) supports about this picture. With `pace` (how long a sentence takes to say) the
+    script sets the times: each card and caption lasts as long as saying it, and reading it,
+    takes; without, they share `total_ms` evenly.
     """
     aspect = base["m"].get("aspect", "16:9")
     draft = empty_draft(aspect if aspect in ASPECTS else "16:9")
-    card = _card_ms(total_ms)
+    captions = [say("what", chinese), say("how", chinese), describe(upload, chinese), *made]
+    cards = (
+        (say("card", chinese), say("card_sub", chinese)),
+        (say("closing", chinese), say(f"closing_{evidence}", chinese)),
+    )
+    if pace is not None:
+        texts, total_ms = _paced(cards, captions, pace)
+    else:
+        texts = _even(cards, captions, total_ms)
     picture: Segment = {"s": 0, "d": total_ms, "src": upload.cdn_url, "name": upload.filename}
     picture["kind"] = "video" if upload.file_type == "video" else "image"
     picture["motion"] = "none" if upload.file_type == "video" else "zoom_in"
-    texts: list[Segment] = [
-        {"s": 0, "d": card, "text": say("card", chinese), "role": "card"},
-        *caption_segments(upload, total_ms, chinese, made),
-        {"s": total_ms - card, "d": card, "text": say("closing", chinese), "role": "card"},
-    ]
-    texts[0]["sub"] = say("card_sub", chinese)
-    texts[-1]["sub"] = say(f"closing_{evidence}", chinese)
     draft["t"] = [{"tt": TrackType.VIDEO, "sg": [picture]}, {"tt": TrackType.TEXT, "sg": texts}]
     draft["d"] = total_ms
+    draft["m"]["language"] = "zh" if chinese else "en"
+    if base["m"].get("voice") == "off":
+        draft["m"]["voice"] = "off"
     title = base["m"].get("title")
     if title:
         draft = set_title(draft, title)
@@ -115,6 +126,47 @@ def build_explainer(
     elif base["m"].get("music") != "off":  # a music bed unless the chat turned it off
         draft = set_music(draft, DEFAULT_MUSIC)
     return draft
+
+
+def _even(cards: tuple[tuple[str, str], ...], captions: list[str], total_ms: int) -> list[Segment]:
+    card = _card_ms(total_ms)
+    step = (total_ms - 2 * card) // len(captions)
+    (intro, intro_sub), (closing, closing_sub) = cards
+    first: Segment = {"s": 0, "d": card, "text": intro, "sub": intro_sub, "role": "card"}
+    last: Segment = {"s": total_ms - card, "d": card, "text": closing, "sub": closing_sub}
+    last["role"] = "card"
+    middle: list[Segment] = [
+        {"s": card + index * step, "d": step, "text": text, "role": "caption"}
+        for index, text in enumerate(captions)
+    ]
+    return [first, *middle, last]
+
+
+def _paced(
+    cards: tuple[tuple[str, str], ...], captions: list[str], pace: Pace
+) -> tuple[list[Segment], int]:
+    """Each piece as long as saying it (plus a breath) and reading it take; the video as long
+    as they add up to, within the engine's bounds (scaled to fit when the script runs over)."""
+    pieces = _even(cards, captions, MIN_PACED_MS)
+    start = 0
+    for piece in pieces:
+        said = " ".join(part for part in (piece.get("text", ""), piece.get("sub", "")) if part)
+        piece["s"] = start
+        piece["d"] = max(pace(said) + BREATH_MS, reading_ms(said))
+        start += piece["d"]
+    total = max(MIN_PACED_MS, min(start, MAX_PACED_MS))
+    if total != start:
+        for piece in pieces:
+            piece["s"] = piece["s"] * total // start
+            piece["d"] = max(1, piece["d"] * total // start)
+    return pieces, total
+
+
+def reading_ms(text: str) -> int:
+    """How long reading `text` takes: about 3 words, or 6 CJK characters, a second."""
+    wide = sum(1 for char in text if unicodedata.east_asian_width(char) in "WF")
+    words = len(text.split()) if wide == 0 else len([w for w in text.split() if w.isascii()])
+    return round(1000 * (wide / 6 + words / 3))
 
 
 def set_aspect(draft: Draft, aspect: str) -> Draft:

@@ -80,6 +80,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "style_ambient": ("ambient", "氛围"),
     "style_upbeat": ("upbeat", "欢快"),
     "music_off": ("Removed the background music.", "已去掉背景音乐。"),
+    "voice_on": ("The voice-over reads the video.", "已开启配音朗读。"),
+    "voice_off": ("Turned the voice-over off.", "已关闭配音。"),
     "undone": ("Undone: the previous version is back.", "已撤销，恢复到上一个版本。"),
     "nothing_to_undo": ("There is nothing to undo yet.", "还没有可以撤销的操作。"),
 }

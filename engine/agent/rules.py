@@ -8,6 +8,7 @@ the duration. An "off" rule hides its "on" twin (both find "music" in "no music"
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ class EditLimits:
     default_s: float = 15.0
     min_s: float = 5.0
     max_s: float = 60.0
+    # How long saying a sentence takes (ms), in Chinese when the flag says so: with it, a new
+    # explainer is as long as its script; without (no narration), `default_s`.
+    speech_ms: Callable[[str, bool], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,16 @@ def _music_off(work: EditWork, match: re.Match[str]) -> None:
     work.step("set_music", {"on": False}, say("music_off", work.chinese))
 
 
+def _voice(*, on: bool) -> Handler:
+    def handler(work: EditWork, match: re.Match[str]) -> None:
+        work.draft = copy.deepcopy(work.draft)
+        work.draft["m"]["voice"] = "on" if on else "off"
+        key = "voice_on" if on else "voice_off"
+        work.step("set_voice", {"on": on}, say(key, work.chinese))
+
+    return handler
+
+
 def _words(*words: str) -> str:
     return "|".join(re.escape(word) for word in words)
 
@@ -207,9 +221,24 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("captions_on", re.compile(r"captions?|subtitles?|字幕", _I), _captions(on=True)),
     Rule(
+        "voice_off",
+        re.compile(
+            r"(no|remove|without|stop|turn off|mute)( the)? (voice|voice-?over|narration|narrator)|"
+            r"(voice|narration) off|不要配音|去掉配音|关闭配音|不要旁白|去掉旁白|关闭旁白",
+            _I,
+        ),
+        _voice(on=False),
+    ),
+    Rule(
+        "voice_on",
+        re.compile(r"voice-?over|narrat\w*|read it (aloud|out)|配音|旁白|朗读", _I),
+        _voice(on=True),
+    ),
+    Rule(
         "music_off",
         re.compile(
-            r"(no|remove|without|stop|turn off)( the)?( background)? (music|bgm)|mute|"
+            r"(no|remove|without|stop|turn off)( the)?( background)? (music|bgm)|"
+            r"mute(?! the voice| voice| narration)|"
             r"去掉音乐|不要音乐|关闭音乐|静音",
             _I,
         ),
@@ -225,7 +254,12 @@ _MUSIC_STYLES = {
     "ambient": re.compile(r"ambient|calm|chill|relax|舒缓|安静|氛围", _I),
     "upbeat": re.compile(r"upbeat|energetic|happy|lively|欢快|轻快|动感", _I),
 }
-_SHADOWS = {"captions_off": "captions_on", "music_off": "music_on", "title_off": "title"}
+_SHADOWS = {
+    "captions_off": "captions_on",
+    "music_off": "music_on",
+    "title_off": "title",
+    "voice_off": "voice_on",
+}
 
 
 def find_intents(message: str) -> list[tuple[Rule, re.Match[str]]]:

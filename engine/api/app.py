@@ -19,6 +19,7 @@ from engine.api.services import Paths, Services
 from engine.clock import Clock, SettableClock, SystemClock
 from engine.faults import FaultBoard, FaultGate, Stats
 from engine.render.backend import ffmpeg_backend
+from engine.render.narration import EspeakNarrator, speech_ms
 from engine.render.probe import ffmpeg_binary
 from engine.settings import EngineSettings
 from engine.state.accounts import Accounts
@@ -65,6 +66,7 @@ def create_app(
         leftover.mkdir()
     drop_guessable_files(paths.renders)
     ffmpeg = ffmpeg_binary(settings.ffmpeg_binary)
+    narrator = EspeakNarrator() if settings.narration == "on" else None
     stats = Stats()
     accounts = Accounts(
         clock,
@@ -88,7 +90,10 @@ def create_app(
         agent=Agent(
             AgentTuning(
                 limits=EditLimits(
-                    settings.default_duration_s, settings.min_duration_s, settings.max_duration_s
+                    settings.default_duration_s,
+                    settings.min_duration_s,
+                    settings.max_duration_s,
+                    speech_ms(narrator) if narrator is not None else None,
                 ),
                 think_s=settings.think_s,
                 seed=settings.seed,

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from engine.draft import Draft
+from engine.render.narration import EspeakNarrator
 from engine.render.renderer import RenderError, RenderOptions, render_draft
 from engine.settings import EngineSettings
 from engine.state.renders import JobFailed, RenderBackend
@@ -23,6 +24,7 @@ def ffmpeg_backend(settings: EngineSettings, ffmpeg: str) -> RenderBackend:
         fps=settings.fps,
         threads=threads,
         max_duration_s=settings.max_duration_s,
+        narrator=EspeakNarrator() if settings.narration == "on" else None,
     )
 
     async def render(

@@ -24,8 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from engine.render.music import loudness_chain, music_chain, silence_chain
+from engine.render.music import SAMPLE_RATE, loudness_chain, music_chain, silence_chain
 
+STEREO = f"aformat=sample_fmts=fltp:sample_rates={48_000}:channel_layouts=stereo"
+# Music under speech: about 12 dB down while the voice is on, back within half a second after.
+DUCKING = "sidechaincompress=threshold=0.015:ratio=8:attack=15:release=450:makeup=1"
 PRESCALE = 2.0  # still pre-scale for zooms: each 4-pixel crop step is 2/PRESCALE output px
 ZOOM = 1.2  # zoom_in goes 1 -> ZOOM, zoom_out back
 PAN_MIN, PAN_MAX = 1.2, 1.5  # pan strip width, times the canvas width
@@ -77,6 +80,14 @@ class MusicCue:
 
 
 @dataclass(frozen=True)
+class VoiceCue:
+    """A spoken sentence (WAV) and when it starts."""
+
+    wav: Path
+    start_s: float
+
+
+@dataclass(frozen=True)
 class RenderPlan:
     """Everything the graph needs, with media already resolved to local files."""
 
@@ -87,6 +98,7 @@ class RenderPlan:
     clips: tuple[Clip, ...]
     layers: tuple[TextLayer, ...] = ()
     music: tuple[MusicCue, ...] = ()
+    voices: tuple[VoiceCue, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -232,15 +244,36 @@ def build_graph(plan: RenderPlan) -> Graph:
         )
         video = f"[t{number}]"
     chains.append(f"{silence_chain(plan.duration_s)}[silence]")
-    if plan.music:
-        names = [f"[m{number}]" for number in range(len(plan.music))]
-        for name, cue in zip(names, plan.music, strict=True):
-            chains.append(music_chain(cue.gen, cue.volume, cue.start_s, cue.duration_s) + name)
+    beds = [f"[m{number}]" for number in range(len(plan.music))]
+    for name, cue in zip(beds, plan.music, strict=True):
+        chains.append(music_chain(cue.gen, cue.volume, cue.start_s, cue.duration_s) + name)
+    spoken = []
+    for number, said in enumerate(plan.voices):
+        index = inputs.count("-i")
+        inputs += ["-i", str(said.wav)]
         chains.append(
-            f"[silence]{''.join(names)}amix=inputs={len(names) + 1}:duration=first:normalize=0,"
+            f"[{index}:a]aresample={SAMPLE_RATE},{STEREO},"
+            f"adelay=delays={round(said.start_s * 1000)}:all=1[v{number}]"
+        )
+        spoken.append(f"[v{number}]")
+    mix = ["[silence]"]
+    if beds:
+        chains.append(f"{''.join(beds)}amix=inputs={len(beds)}:normalize=0[music]")
+        mix.append("[music]")
+    if spoken:
+        chains.append(f"{''.join(spoken)}amix=inputs={len(spoken)}:normalize=0[voice]")
+        if beds:  # the music ducks under the voice: the voice keys a compressor on it
+            chains.append("[voice]asplit[key][speech]")
+            chains.append(f"[music][key]{DUCKING}[ducked]")
+            mix[1:] = ["[ducked]", "[speech]"]
+        else:
+            mix.append("[voice]")
+    if len(mix) == 1:
+        audio = "[silence]"
+    else:
+        chains.append(
+            f"{''.join(mix)}amix=inputs={len(mix)}:duration=first:normalize=0,"
             f"{loudness_chain()},atrim=duration={plan.duration_s:.3f}[audio]"
         )
         audio = "[audio]"
-    else:
-        audio = "[silence]"
     return Graph(inputs=inputs, filter=";".join(chains), video=video, audio=audio)

@@ -143,9 +143,10 @@ def silence_chain(duration_s: float) -> str:
 
 
 # The finished mix, as EBU R128 asks of streamed video: -16 LUFS integrated, true peak at most
-# -1 dBTP (a margin under it, for the AAC encoder's own overshoot).
+# -1 dBTP (the limiter aims 1 dB under it: the AAC encoder overshoots by up to about 1 dB).
 LOUDNESS_LUFS = -16.0
-TRUE_PEAK_DBTP = -1.5
+TRUE_PEAK_DBTP = -2.0
+PEAK_LIMIT = 10 ** (-3.0 / 20)  # -3 dBFS on samples: room for what lies between them
 
 
 def loudness_chain() -> str:
@@ -153,5 +154,7 @@ def loudness_chain() -> str:
     return (
         f"loudnorm=I={LOUDNESS_LUFS}:TP={TRUE_PEAK_DBTP}:LRA=11,"
         f"aresample={SAMPLE_RATE},"
+        # loudnorm limits at 192 kHz; speech's sharp onsets still peak over after the resample
+        f"alimiter=limit={PEAK_LIMIT:.3f}:attack=1:release=40:level=false,"
         f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
     )

@@ -22,9 +22,18 @@ from typing import cast
 
 from engine.draft import ASPECTS, Draft, Segment, TrackType, tracks_of
 from engine.render.ffmpeg_process import run_ffmpeg
-from engine.render.graph import Clip, Fit, MusicCue, RenderPlan, TextLayer, build_graph
+from engine.render.graph import (
+    Clip,
+    Fit,
+    MusicCue,
+    RenderPlan,
+    TextLayer,
+    VoiceCue,
+    build_graph,
+)
 from engine.render.intake import MAX_SEGMENTS
-from engine.render.overlays import draw_text
+from engine.render.narration import NarrationError, Narrator
+from engine.render.overlays import clean_text, draw_text
 from engine.render.probe import ProbeError, probe
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic"}
@@ -54,6 +63,7 @@ class RenderOptions:
     tune: str = ""
     audio_kbps: int = 96
     max_duration_s: float = 60.0  # a longer draft is cut here
+    narrator: Narrator | None = None  # reads the cards and captions aloud; None: no voice
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,32 @@ def _draw_layers(
     return layers
 
 
+SPOKEN_ROLES = ("card", "caption")
+VOICE_LEAD_S = 0.15  # the voice starts just after its caption appears
+
+
+def _speak(draft: Draft, narrator: Narrator, total_s: float, workdir: Path) -> list[VoiceCue]:
+    """Each card and caption read aloud into `workdir`, in the draft's language (blocking: run
+    it in a thread). A draft that asks for no voice gets none."""
+    if draft["m"].get("voice") == "off":
+        return []
+    language = draft["m"].get("language", "en")
+    cues = []
+    for number, seg in enumerate(_segments(draft, TrackType.TEXT)):
+        start_s = seg.get("s", 0) / 1000 + VOICE_LEAD_S
+        if seg.get("role") not in SPOKEN_ROLES or start_s >= total_s:
+            continue
+        text = " ".join(part for part in (seg.get("text", ""), seg.get("sub", "")) if part)
+        wav = workdir / f"voice-{number}.wav"
+        try:
+            spoken_s = narrator.speak(clean_text(text), language, wav)
+        except NarrationError as exc:
+            raise RenderError(f"the voice-over failed: {exc}") from exc
+        if spoken_s > 0:
+            cues.append(VoiceCue(wav, start_s))
+    return cues
+
+
 def _music(draft: Draft, total_s: float) -> list[MusicCue]:
     cues = []
     for seg in _segments(draft, TrackType.AUDIO):
@@ -214,6 +250,16 @@ async def plan_render(
     except asyncio.CancelledError:
         await drawing  # the thread cannot be stopped: let it finish before `workdir` goes
         raise
+    voices: list[VoiceCue] = []
+    if options.narrator is not None:
+        speaking = asyncio.ensure_future(
+            asyncio.to_thread(_speak, draft, options.narrator, total_s, workdir)
+        )
+        try:
+            voices = await asyncio.shield(speaking)
+        except asyncio.CancelledError:
+            await speaking
+            raise
     return RenderPlan(
         width,
         height,
@@ -222,6 +268,7 @@ async def plan_render(
         tuple(clips),
         tuple(layers),
         tuple(_music(draft, total_s)),
+        tuple(voices),
     )
 
 

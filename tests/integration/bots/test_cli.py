@@ -15,6 +15,7 @@ from engine.render.probe import ffmpeg_binary, probe
 
 ROOT = Path(__file__).resolve().parents[3]
 FAST_ENGINE = {
+    "ENGINE_NARRATION": "off",
     "ENGINE_DEFAULT_DURATION_S": "5",
     "ENGINE_X264_PRESET": "ultrafast",
     "ENGINE_FPS": "10",

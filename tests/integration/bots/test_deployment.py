@@ -60,6 +60,7 @@ class Deployment:
             "ENGINE_FPS": "5",
             "ENGINE_X264_PRESET": "ultrafast",
             "ENGINE_DEFAULT_DURATION_S": "5",
+            "ENGINE_NARRATION": "off",
             "ENGINE_THINK_S": "0.1",
             "ENGINE_HEARTBEAT_S": "0.5",
             "ENGINE_RENDER_WORKERS": "2",

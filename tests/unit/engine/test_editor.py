@@ -281,3 +281,12 @@ def test_an_explainer_has_a_music_bed_until_the_chat_turns_it_off() -> None:
     assert quiet is not None and not music(quiet)
     again = edit("explain this", quiet, None, [PHOTO], LIMITS).draft
     assert again is not None and not music(again), "turned off stays off for a new explainer"
+
+
+@pytest.mark.parametrize("wish", ["no voice", "mute the voice", "不要配音"])
+def test_no_voice_turns_the_voice_over_off_and_keeps_the_music(wish: str) -> None:
+    draft = _apply(wish).draft
+    assert draft is not None and draft["m"].get("voice") == "off"
+    assert any(track["tt"] == TrackType.AUDIO for track in draft["t"]), "the music stays"
+    again = edit("explain this", draft, None, [PHOTO], LIMITS).draft
+    assert again is not None and again["m"].get("voice") == "off"
