@@ -23,6 +23,9 @@ __all__ = ["EditLimits", "EditOutcome", "ToolStep", "chance", "edit"]
 
 _I = re.IGNORECASE
 _UNDO = re.compile(r"\bundo\b|\brevert\b|go back|撤销|撤回|恢复上一", _I)
+# A wish for the video's language wins over the language the wish is written in.
+_IN_CHINESE = re.compile(r"\bin (simplified )?(chinese|mandarin)\b|用中文|中文讲解|说中文|汉语", _I)
+_IN_ENGLISH = re.compile(r"\bin english\b|用英文|用英语|英文讲解|说英语", _I)
 _EXPLAIN = re.compile(r"explain|what is|generate|make a video|解释|讲解|介绍|生成", _I)
 
 
@@ -37,6 +40,10 @@ def edit(
     """Apply `message` to `draft`; `previous` is what undo would restore."""
     message, provenance = split_provenance(message)
     chinese = is_chinese(message) or language.lower().startswith("zh")
+    if _IN_CHINESE.search(message):
+        chinese = True
+    elif _IN_ENGLISH.search(message):
+        chinese = False
     outcome = EditOutcome(draft=None)
     if _UNDO.search(message):
         if previous is None:

@@ -290,3 +290,21 @@ def test_no_voice_turns_the_voice_over_off_and_keeps_the_music(wish: str) -> Non
     assert any(track["tt"] == TrackType.AUDIO for track in draft["t"]), "the music stays"
     again = edit("explain this", draft, None, [PHOTO], LIMITS).draft
     assert again is not None and again["m"].get("voice") == "off"
+
+
+@pytest.mark.parametrize(
+    ("wish", "language", "card"),
+    [
+        ("explain this in Chinese", "zh", "什么是 AI 图像？"),
+        ("用中文讲解", "zh", "什么是 AI 图像？"),
+        ("请用英文讲解", "en", "What is an AI image?"),
+        ("explain this", "en", "What is an AI image?"),
+    ],
+)
+def test_a_wish_for_a_language_sets_the_videos_language(
+    wish: str, language: str, card: str
+) -> None:
+    draft = edit(wish, empty_draft(), None, [PHOTO], LIMITS).draft
+    assert draft is not None
+    assert draft["m"].get("language") == language
+    assert _texts(draft, "card")[0] == card
