@@ -29,6 +29,8 @@ from engine.render.music import SAMPLE_RATE, loudness_chain, music_chain, silenc
 STEREO = f"aformat=sample_fmts=fltp:sample_rates={48_000}:channel_layouts=stereo"
 # Music under speech: about 12 dB down while the voice is on, back within half a second after.
 DUCKING = "sidechaincompress=threshold=0.015:ratio=8:attack=15:release=450:makeup=1"
+TEXT_FADE_S = 0.35  # text fades in and out over this long
+TEXT_RISE_PX = 16  # and rises this far into place as it comes
 PRESCALE = 2.0  # still pre-scale for zooms: each 4-pixel crop step is 2/PRESCALE output px
 ZOOM = 1.2  # zoom_in goes 1 -> ZOOM, zoom_out back
 PAN_MIN, PAN_MAX = 1.2, 1.5  # pan strip width, times the canvas width
@@ -219,6 +221,20 @@ def _clip_chain(plan: RenderPlan, clip: Clip, index: int) -> tuple[list[str], st
     return ["-i", str(clip.path)], f"{head}{chain}"
 
 
+def _faded_layer(plan: RenderPlan, layer: TextLayer, index: int, label: str) -> str:
+    """A text picture held for its time (repeated in memory, drawn once), fading in and out,
+    placed at its start time."""
+    frames = max(1, round((layer.end_s - layer.start_s) * plan.fps))
+    shown_s = frames / plan.fps
+    fade = min(TEXT_FADE_S, shown_s / 3)
+    return (
+        f"[{index}:v]format=rgba,settb=1/{plan.fps},{_repeat(frames)},"
+        f"fade=t=in:st=0:d={fade:.3f}:alpha=1,"
+        f"fade=t=out:st={shown_s - fade:.3f}:d={fade:.3f}:alpha=1,"
+        f"setpts=PTS+{layer.start_s:.3f}/TB[{label}]"
+    )
+
+
 def build_graph(plan: RenderPlan) -> Graph:
     """Inputs and filter graph producing `plan.frames` video frames and audio of the same length."""
     inputs: list[str] = []
@@ -237,10 +253,14 @@ def build_graph(plan: RenderPlan) -> Graph:
     for number, layer in enumerate(plan.layers):
         index = inputs.count("-i")
         inputs += ["-i", str(layer.png)]
-        enable = f"gte(t,{layer.start_s:.3f})*lt(t,{layer.end_s:.3f})"
+        chains.append(_faded_layer(plan, layer, index, f"l{number}"))
+        start = f"{layer.start_s:.3f}"
+        # The text rises a few pixels into place as it fades in.
+        y = f"{layer.y}+{TEXT_RISE_PX}*max(0\\,1-(t-{start})/{TEXT_FADE_S})"
+        enable = f"gte(t,{start})*lt(t,{layer.end_s:.3f})"
         chains.append(
-            f"{video}[{index}:v]overlay=x={layer.x}:y={layer.y}:format=yuv420"
-            f":eof_action=repeat:enable='{enable}'[t{number}]"
+            f"{video}[l{number}]overlay=x={layer.x}:y='{y}':format=yuv420:eval=frame"
+            f":eof_action=pass:enable='{enable}'[t{number}]"
         )
         video = f"[t{number}]"
     chains.append(f"{silence_chain(plan.duration_s)}[silence]")

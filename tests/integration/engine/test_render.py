@@ -369,3 +369,21 @@ async def probe_report(path: Path, ffmpeg: str) -> str:
     )
     _, err = await process.communicate()
     return err.decode()
+
+
+async def test_text_fades_in_rather_than_popping_up(
+    photo: Path, options: RenderOptions, tmp_path: Path
+) -> None:
+    text: Segment = {"s": 1000, "d": 2000, "text": "Made by a model", "role": "caption"}
+    with_text, without = tmp_path / "text.mp4", tmp_path / "plain.mp4"
+    await render_draft(make_draft([still()], [text]), {PHOTO: photo}, with_text, options)
+    await render_draft(make_draft([still()]), {PHOTO: photo}, without, options)
+    overlay = draw_text("caption", "Made by a model", "", 1920, 1080)
+    assert overlay is not None
+    box = (overlay.x, overlay.y, overlay.x + overlay.image.width, overlay.y + overlay.image.height)
+    shown = {}
+    for seconds in (1.1, 2.0):
+        text_frame = await frame_at(options.ffmpeg, with_text, seconds, tmp_path / "t.png")
+        plain_frame = await frame_at(options.ffmpeg, without, seconds, tmp_path / "p.png")
+        shown[seconds] = difference(text_frame, plain_frame, box)
+    assert 0 < shown[1.1] < 0.7 * shown[2.0], shown
