@@ -36,6 +36,7 @@ ZOOM = 1.2  # zoom_in goes 1 -> ZOOM, zoom_out back
 PAN_MIN, PAN_MAX = 1.2, 1.5  # pan strip width, times the canvas width
 _COLOR = "out_color_matrix=bt709:out_range=tv"
 _SCALE_FLAGS = "flags=lanczos+accurate_rnd+full_chroma_int"
+_SHARP_FLAGS = "flags=neighbor+full_chroma_int"
 # Every clip leaves with the same aspect, colour tags, time base and zero-based timestamps.
 _SAME = (
     "setsar=1,setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709,"
@@ -58,6 +59,7 @@ class Clip:
     motion: str = "none"
     fit: Fit = "cover"
     loops: int = 0  # extra passes over a video shorter than its segment
+    sharp: bool = False  # a tiny picture: enlarged pixel by pixel, not smeared
 
 
 @dataclass(frozen=True)
@@ -121,12 +123,13 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
-def _backdrop(width: int, height: int, tag: str) -> str:
+def _backdrop(width: int, height: int, tag: str, sharp: bool = False) -> str:
     """The picture whole, centred on a blurred, darkened copy of itself that fills the frame:
     nothing of it is cut away whatever the aspect. Labels carry `tag`; the chain goes on after
-    the overlay."""
+    the overlay. A `sharp` picture is enlarged pixel by pixel (crisp blocks, not a smear)."""
+    flags = _SHARP_FLAGS if sharp else _SCALE_FLAGS
     cover = f"scale={width}:{height}:force_original_aspect_ratio=increase:{_COLOR}:{_SCALE_FLAGS}"
-    whole = f"scale={width}:{height}:force_original_aspect_ratio=decrease:{_COLOR}:{_SCALE_FLAGS}"
+    whole = f"scale={width}:{height}:force_original_aspect_ratio=decrease:{_COLOR}:{flags}"
     sigma = max(8, round(min(width, height) / 40))
     return (
         f"split[{tag}a][{tag}b];"
@@ -137,11 +140,11 @@ def _backdrop(width: int, height: int, tag: str) -> str:
     )
 
 
-def _fit(fit: str, width: int, height: int, tag: str = "fit") -> str:
+def _fit(fit: str, width: int, height: int, tag: str = "fit", sharp: bool = False) -> str:
     """Scale to exactly width x height: cropped (cover), padded with black (contain) or laid on
     a blurred copy of itself (backdrop)."""
     if fit == "backdrop":
-        return _backdrop(width, height, tag)
+        return _backdrop(width, height, tag, sharp)
     if fit == "contain":
         return (
             f"scale={width}:{height}:force_original_aspect_ratio=decrease:{_COLOR}:{_SCALE_FLAGS},"
@@ -173,7 +176,7 @@ def _zoom(plan: RenderPlan, clip: Clip, tag: str) -> str:
     x = "(iw-floor(iw/zoom))/2+0.5"
     y = "round((ih-floor(ih/zoom))/2)+0.25"
     return (
-        f"{_fit(clip.fit, pre_w, pre_h, tag)},format=yuv422p,"
+        f"{_fit(clip.fit, pre_w, pre_h, tag, clip.sharp)},format=yuv422p,"
         # zoompan's frames carry no duration, so fps ends at the last one's start: one more
         # picture than needed makes the last wanted one last its full time.
         f"zoompan=z='{zoom}':x='{x}':y='{y}':d={distinct + 1}:s={plan.width}x{plan.height}"
@@ -216,7 +219,7 @@ def _clip_chain(plan: RenderPlan, clip: Clip, index: int) -> tuple[list[str], st
         return ["-i", str(clip.path)], f"{head}{_zoom(plan, clip, f'f{index}')},"
     if clip.motion in ("pan_left", "pan_right"):
         return ["-i", str(clip.path)], f"{head}{_pan(plan, clip)},"
-    fitted = _fit(clip.fit, plan.width, plan.height, f"f{index}")
+    fitted = _fit(clip.fit, plan.width, plan.height, f"f{index}", clip.sharp)
     chain = f"{fitted},format=yuv420p,{_repeat(clip.frames)},"
     return ["-i", str(clip.path)], f"{head}{chain}"
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from PIL import Image
+
 from engine.draft import ASPECTS, Draft, Segment, TrackType, tracks_of
 from engine.render.ffmpeg_process import run_ffmpeg
 from engine.render.graph import (
@@ -132,7 +134,9 @@ async def _clip(
         still: Fit = (
             "cover" if asked == "cover" else "contain" if asked == "contain" else "backdrop"
         )
-        return Clip("image", frames, path, motion if motion in MOTIONS else "none", still)
+        sharp = await asyncio.to_thread(is_tiny, path)
+        shown = motion if motion in MOTIONS else "none"
+        return Clip("image", frames, path, shown, still, sharp=sharp)
     fit: Fit = "contain" if asked == "contain" else "cover"
     try:
         info = await probe(path, options.ffmpeg)
@@ -191,6 +195,18 @@ def _draw_layers(
         overlay.image.save(png, compress_level=1)
         layers.append(TextLayer(png, overlay.x, overlay.y, start_s, end_s))
     return layers
+
+
+TINY_SIDE = 135  # a picture whose longer side is under this is enlarged 8x or more at 1080
+
+
+def is_tiny(path: Path) -> bool:
+    """Whether a picture is so small that smoothing it up to the canvas would only smear it."""
+    try:
+        with Image.open(path) as image:
+            return max(image.size) < TINY_SIDE
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return False  # FFmpeg decides what it can read
 
 
 SPOKEN_ROLES = ("card", "caption")

@@ -3,7 +3,6 @@ it, rendered by the real FFmpeg and read back: a voice over every caption, stere
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from engine.render.narration import EspeakNarrator, speech_ms
 from engine.render.probe import ffmpeg_binary, probe
 from engine.render.renderer import RenderOptions, render_draft
 from engine.state.sessions import Upload
-from tests.integration.engine.test_render import loudness
+from tests.integration.engine.test_render import audio_report, loudness
 
 PHOTO_URL = "https://cdn.example/dusk.jpg"
 
@@ -64,13 +63,7 @@ def test_the_script_sets_the_length_and_each_caption_stays_as_long_as_it_takes(
 
 async def gaps_in_speech(path: Path, ffmpeg: str) -> list[tuple[float, float]]:
     """Stretches of 1.5 s or more under -45 dB."""
-    process = await asyncio.create_subprocess_exec(
-        ffmpeg, "-hide_banner", "-nostats", "-i", str(path),
-        "-af", "silencedetect=n=-45dB:d=1.5", "-f", "null", "-",
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, err = await process.communicate()
-    text = err.decode()
+    text = await audio_report(path, ffmpeg, "silencedetect=n=-45dB:d=1.5")
     starts = [float(x) for x in re.findall(r"silence_start: (-?[\d.]+)", text)]
     ends = [float(x) for x in re.findall(r"silence_end: (-?[\d.]+)", text)]
     return list(zip(starts, ends + [float("inf")] * (len(starts) - len(ends)), strict=True))

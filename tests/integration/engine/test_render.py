@@ -335,15 +335,21 @@ async def test_a_day_long_draft_is_planned_no_longer_than_the_maximum(
     assert args[args.index("-t") + 1] == "5.000"
 
 
-async def loudness(path: Path, ffmpeg: str) -> tuple[float, float]:
-    """Integrated loudness (LUFS) and true peak (dBTP) as FFmpeg's EBU R128 meter reads them."""
+async def audio_report(path: Path, ffmpeg: str, audio_filter: str) -> str:
+    """What FFmpeg prints running `audio_filter` over the file's sound."""
     process = await asyncio.create_subprocess_exec(
         ffmpeg, "-hide_banner", "-nostats", "-i", str(path),
-        "-filter_complex", "ebur128=peak=true", "-f", "null", "-",
+        "-filter_complex", f"[0:a]{audio_filter}", "-f", "null", "-",
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     _, err = await process.communicate()
-    summary = err.decode().rpartition("Summary:")[2]
+    return err.decode()
+
+
+async def loudness(path: Path, ffmpeg: str) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) as FFmpeg's EBU R128 meter reads them."""
+    report = await audio_report(path, ffmpeg, "ebur128=peak=true")
+    summary = report.rpartition("Summary:")[2]
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
     peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))  # type: ignore[union-attr]
     return integrated, peak
@@ -387,3 +393,19 @@ async def test_text_fades_in_rather_than_popping_up(
         plain_frame = await frame_at(options.ffmpeg, without, seconds, tmp_path / "p.png")
         shown[seconds] = difference(text_frame, plain_frame, box)
     assert 0 < shown[1.1] < 0.7 * shown[2.0], shown
+
+
+async def test_a_tiny_picture_is_enlarged_pixel_by_pixel_not_smeared(
+    options: RenderOptions, tmp_path: Path
+) -> None:
+    tiny = tmp_path / "tiny.png"
+    board = Image.new("L", (32, 32))
+    board.putdata([255 if (x // 4 + y // 4) % 2 else 0 for y in range(32) for x in range(32)])
+    board.convert("RGB").save(tiny)
+    out = tmp_path / "tiny.mp4"
+    await render_draft(make_draft([still(d=1000)], ms=1000), {PHOTO: tiny}, out, options)
+    frame = (await frame_at(options.ffmpeg, out, 0.5, tmp_path / "f.png")).convert("L")
+    middle = frame.crop((760, 340, 1160, 740))  # inside the enlarged picture
+    histogram = middle.histogram()
+    greys = sum(histogram[51:205])  # neither black nor white: what smoothing would smear
+    assert greys < 0.12 * middle.width * middle.height, greys
