@@ -68,9 +68,11 @@ async def sweep_the_active_job(
     """What saq's sweep does to a job it judges dead: abort it (the worker cancels its task),
     then run it again. `release` lets the held platform answer once the cancellation landed."""
     (job,) = [job async for job in queue.iter_jobs(statuses=[Status.ACTIVE])]
-    await queue.abort(job, error="swept")
-    await eventually(lambda: "Aborting" in caplog.text, 30, "the worker to cancel the job")
-    release.set()
+    try:
+        await queue.abort(job, error="swept")
+        await eventually(lambda: "Aborting" in caplog.text, 30, "the worker to cancel the job")
+    finally:  # whatever failed, the held platform answers: a held upload would hang the stop
+        release.set()
     await job.refresh(until_complete=30)
     await queue.retry(job, error="swept")
 
