@@ -67,14 +67,19 @@ async def sweep_the_active_job(
 ) -> None:
     """What saq's sweep does to a job it judges dead: abort it (the worker cancels its task),
     then run it again. `release` lets the held platform answer once the cancellation landed."""
-    (job,) = [job async for job in queue.iter_jobs(statuses=[Status.ACTIVE])]
     try:
-        await queue.abort(job, error="swept")
+        # One job, unless saq itself swept it already under load (then its retry runs too):
+        # the sweep is done to each, as saq would.
+        jobs = [job async for job in queue.iter_jobs(statuses=[Status.ACTIVE])]
+        assert jobs, "a job was running"
+        for job in jobs:
+            await queue.abort(job, error="swept")
         await eventually(lambda: "Aborting" in caplog.text, 30, "the worker to cancel the job")
     finally:  # whatever failed, the held platform answers: a held upload would hang the stop
         release.set()
-    await job.refresh(until_complete=30)
-    await queue.retry(job, error="swept")
+    for job in jobs:
+        await job.refresh(until_complete=30)
+        await queue.retry(job, error="swept")
 
 
 def outcome(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
