@@ -84,11 +84,14 @@ def _build(work: EditWork) -> None:
         upload, work.draft, total_ms, work.chinese, made, evidence, pace
     )
     total_ms = work.draft["d"]
-    seconds = f"{total_ms / 1000:g}"
+    seconds = round(total_ms / 1000)
+    captions = sum(
+        1 for track in work.draft["t"] for seg in track["sg"] if seg.get("role") == "caption"
+    )
     work.step(
         "build_explainer",
         {"file": upload.filename, "seconds": total_ms / 1000},
-        say("built", work.chinese, seconds=seconds, name=upload.filename),
+        say("built", work.chinese, seconds=seconds, name=upload.filename, captions=captions),
     )
     longer = max(upload.width or 0, upload.height or 0)
     if upload.file_type == "image" and 0 < longer < SMALL_SIDE:

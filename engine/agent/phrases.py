@@ -58,9 +58,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "built": (
         "I made a {seconds}-second explainer from {name}: an intro card, the photo with a slow "
-        "zoom, three captions and a closing card.",
+        "zoom, {captions} captions and a closing card.",
         "我用 {name} 做了一段 {seconds} 秒的讲解视频："
-        "开场卡片、缓慢推近的图片、三条字幕和结尾卡片。",
+        "开场卡片、缓慢推近的图片、{captions} 条字幕和结尾卡片。",
     ),
     "aspect": (
         "The canvas is now {aspect} ({width}×{height}).",

@@ -318,3 +318,13 @@ def test_a_tiny_picture_is_explained_and_the_chat_is_told_it_is_small() -> None:
     said = edit("explain this", empty_draft(), None, [tiny], LIMITS).replies
     assert any("only 32×32 pixels" in line for line in said), said
     assert not any("pixels, so it looks blocky" in line for line in _apply("explain").replies)
+
+
+def test_the_reply_about_the_explainer_counts_what_was_built() -> None:
+    plain = edit("explain this", empty_draft(), None, [PHOTO], LIMITS)
+    assert "a 15-second explainer" in plain.replies[0] and "3 captions" in plain.replies[0]
+    line = "Provenance: AI image; generator: Automatic1111; model: sdxl" + CLAIM
+    recorded = edit(f"explain this\n{line}", empty_draft(), None, [PHOTO], LIMITS)
+    assert recorded.draft is not None
+    captions = len(_texts(recorded.draft, "caption"))
+    assert captions > 3 and f"{captions} captions" in recorded.replies[0]
