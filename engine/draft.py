@@ -90,3 +90,8 @@ def tracks_of(draft: Draft, kind: TrackType) -> list[Track]:
 def is_exportable(draft: Draft) -> bool:
     """The backend's rule: at least one track with a non-empty segment list."""
     return any(track.get("sg") for track in draft.get("t", []))
+
+
+def spoken_text(segment: Segment) -> str:
+    """What the voice-over says for a text segment: its line, then its second line."""
+    return " ".join(part for part in (segment.get("text", ""), segment.get("sub", "")) if part)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from engine.agent.phrases import colour_words, say
 from engine.agent.provenance_hint import Evidence
-from engine.draft import ASPECTS, Draft, Segment, Track, TrackType, empty_draft
+from engine.draft import ASPECTS, Draft, Segment, Track, TrackType, empty_draft, spoken_text
 from engine.state.sessions import Upload
 
 CARD_MS = (1000, 3000)  # bounds of the intro and closing cards
@@ -150,7 +150,7 @@ def _paced(
     pieces = _even(cards, captions, MIN_PACED_MS)
     start = 0
     for piece in pieces:
-        said = " ".join(part for part in (piece.get("text", ""), piece.get("sub", "")) if part)
+        said = spoken_text(piece)
         piece["s"] = start
         piece["d"] = max(pace(said) + BREATH_MS, reading_ms(said))
         start += piece["d"]

@@ -24,9 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from engine.render.music import SAMPLE_RATE, loudness_chain, music_chain, silence_chain
+from engine.render.music import (
+    SAMPLE_RATE,
+    STEREO,
+    loudness_chain,
+    music_chain,
+    silence_chain,
+)
 
-STEREO = f"aformat=sample_fmts=fltp:sample_rates={48_000}:channel_layouts=stereo"
 # Music under speech: about 12 dB down while the voice is on, back within half a second after.
 DUCKING = "sidechaincompress=threshold=0.015:ratio=8:attack=15:release=450:makeup=1"
 TEXT_FADE_S = 0.35  # text fades in and out over this long

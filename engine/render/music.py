@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SAMPLE_RATE = 48_000
+# Every audio stream of a render ends in this one format before it is mixed.
+STEREO = f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
 SYNTH_RATE = 16_000  # ample for notes under 1 kHz behind a low-pass; a third of the work
 DEFAULT_PRESET = "lofi"
 DEFAULT_VOLUME = 0.35
@@ -128,7 +130,7 @@ def music_chain(gen: str | None, volume: float | None, start_s: float, duration_
             f"afade=t=in:d={fade_in:.3f}",
             f"afade=t=out:st={duration_s - fade_out:.3f}:d={fade_out:.3f}",
             f"volume={gain:.3f}",
-            f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo",
+            STEREO,
             f"adelay=delays={delay_ms}:all=1",
         ]
     )
@@ -136,10 +138,7 @@ def music_chain(gen: str | None, volume: float | None, start_s: float, duration_
 
 def silence_chain(duration_s: float) -> str:
     """Silence for the whole duration: every MP4 gets a stereo AAC track."""
-    return (
-        f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={duration_s:.3f},"
-        f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
-    )
+    return f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={duration_s:.3f}," + STEREO
 
 
 # The finished mix, as EBU R128 asks of streamed video: -16 LUFS integrated, true peak at most
@@ -155,6 +154,5 @@ def loudness_chain() -> str:
         f"loudnorm=I={LOUDNESS_LUFS}:TP={TRUE_PEAK_DBTP}:LRA=11,"
         f"aresample={SAMPLE_RATE},"
         # loudnorm limits at 192 kHz; speech's sharp onsets still peak over after the resample
-        f"alimiter=limit={PEAK_LIMIT:.3f}:attack=1:release=40:level=false,"
-        f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
+        f"alimiter=limit={PEAK_LIMIT:.3f}:attack=1:release=40:level=false," + STEREO
     )

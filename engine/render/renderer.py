@@ -22,7 +22,7 @@ from typing import cast
 
 from PIL import Image
 
-from engine.draft import ASPECTS, Draft, Segment, TrackType, tracks_of
+from engine.draft import ASPECTS, Draft, Segment, TrackType, spoken_text, tracks_of
 from engine.render.ffmpeg_process import run_ffmpeg
 from engine.render.graph import (
     Clip,
@@ -224,7 +224,7 @@ def _speak(draft: Draft, narrator: Narrator, total_s: float, workdir: Path) -> l
         start_s = seg.get("s", 0) / 1000 + VOICE_LEAD_S
         if seg.get("role") not in SPOKEN_ROLES or start_s >= total_s:
             continue
-        text = " ".join(part for part in (seg.get("text", ""), seg.get("sub", "")) if part)
+        text = spoken_text(seg)
         wav = workdir / f"voice-{number}.wav"
         try:
             spoken_s = narrator.speak(clean_text(text), language, wav)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from engine.agent.explainer import build_explainer, reading_ms, set_music
-from engine.draft import Draft, Segment, TrackType, empty_draft
+from engine.draft import Draft, Segment, TrackType, empty_draft, spoken_text
 from engine.render.narration import EspeakNarrator, speech_ms
 from engine.render.probe import ffmpeg_binary, probe
 from engine.render.renderer import RenderOptions, render_draft
@@ -55,7 +55,7 @@ def test_the_script_sets_the_length_and_each_caption_stays_as_long_as_it_takes(
     assert draft["d"] == sum(seg["d"] for seg in pieces) != 15_000
     assert 5_000 <= draft["d"] <= 60_000
     for seg in pieces:
-        said = " ".join(p for p in (seg.get("text", ""), seg.get("sub", "")) if p)
+        said = spoken_text(seg)
         assert seg["d"] >= reading_ms(said), said
         assert seg["d"] > measure(said, chinese), f"{said!r} is cut off while spoken"
     assert draft["m"]["language"] == ("zh" if chinese else "en")
