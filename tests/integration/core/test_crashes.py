@@ -71,9 +71,10 @@ async def sweep_the_active_job(
         # One job, unless saq itself swept it already under load (then its retry runs too):
         # the sweep is done to each, as saq would.
         jobs = [job async for job in queue.iter_jobs(statuses=[Status.ACTIVE])]
-        assert jobs, "a job was running"
         for job in jobs:
             await queue.abort(job, error="swept")
+        if not jobs:  # saq swept it between the hold and this look: the same thing, done
+            assert "Sweeping job" in caplog.text, "a job was running, or saq swept it"
         await eventually(lambda: "Aborting" in caplog.text, 30, "the worker to cancel the job")
     finally:  # whatever failed, the held platform answers: a held upload would hang the stop
         release.set()
