@@ -16,13 +16,16 @@ in ms) and ``m`` (metadata). The keys inside a segment are this engine's own::
 
 Text roles: ``title`` (large, upper third, over the picture), ``caption`` (lower third, boxed,
 wrapped), ``card`` (full frame: the picture dimmed behind a centred headline and optional ``sub``).
-Motions: ``zoom_in``, ``zoom_out``, ``pan_left``, ``pan_right``, ``none``.
+Motions: ``zoom_in``, ``zoom_out``, ``pan_left``, ``pan_right``, ``none``; the camera eases in
+and out. A video segment's ``xfade`` (ms) cross-fades into it from the segment before: the
+explainer makes one video segment per scene and dissolves between them. A text segment with
+``hide`` is not drawn (captions turned off keep their times and are still read aloud).
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NamedTuple, NotRequired, TypedDict
 
 ASPECTS: dict[str, tuple[int, int]] = {
     "16:9": (1920, 1080),
@@ -50,11 +53,14 @@ class Segment(TypedDict):
     # A still: the whole picture on a blurred copy of itself by default; cover crops to fill;
     # contain letterboxes. A video: cover by default.
     fit: NotRequired[Literal["cover", "contain", "backdrop"]]
+    xfade: NotRequired[int]  # ms of cross-fade from the segment before (video track)
     gen: NotRequired[str]  # procedural music preset (audio track)
     vol: NotRequired[float]  # 0..1 (audio track)
     text: NotRequired[str]  # text track
     role: NotRequired[TextRole]
     sub: NotRequired[str]  # second line of a card
+    hide: NotRequired[bool]  # a text not drawn (still read aloud)
+    say: NotRequired[str]  # what the voice says for this text, when it differs from the screen
 
 
 class Track(TypedDict):
@@ -92,6 +98,16 @@ def is_exportable(draft: Draft) -> bool:
     return any(track.get("sg") for track in draft.get("t", []))
 
 
+class Line(NamedTuple):
+    """A caption's words on screen, and what the voice says for it when that differs (a seed's
+    ten digits or a file name's underscores show well and read badly)."""
+
+    text: str
+    say: str = ""
+
+
 def spoken_text(segment: Segment) -> str:
-    """What the voice-over says for a text segment: its line, then its second line."""
+    """What the voice-over says for a text segment: its ``say``, else its line and second line."""
+    if segment.get("say"):
+        return segment["say"]
     return " ".join(part for part in (segment.get("text", ""), segment.get("sub", "")) if part)

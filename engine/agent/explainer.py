@@ -13,13 +13,23 @@ from collections.abc import Callable, Sequence
 
 from engine.agent.phrases import colour_words, say
 from engine.agent.provenance_hint import Evidence
-from engine.draft import ASPECTS, Draft, Segment, Track, TrackType, empty_draft, spoken_text
+from engine.draft import (
+    ASPECTS,
+    Draft,
+    Line,
+    Segment,
+    Track,
+    TrackType,
+    empty_draft,
+    spoken_text,
+)
 from engine.state.sessions import Upload
 
 CARD_MS = (1000, 3000)  # bounds of the intro and closing cards
 TITLE_MS = 3000
 MUSIC_VOLUME = 0.35
 BREATH_MS = 600  # after each sentence the voice reads
+SCENE_FADE_MS = 700  # scenes dissolve into each other over this long
 MIN_PACED_MS, MAX_PACED_MS = 5_000, 60_000
 Pace = Callable[[str], int]  # how long saying a sentence takes, in ms
 DEFAULT_MUSIC = "lofi"  # the bed every explainer has unless the chat turns music off
@@ -36,13 +46,15 @@ def orientation(width: int, height: int, chinese: bool) -> str:
     return say("landscape" if width > height else "portrait", chinese)
 
 
-def describe(upload: Upload, chinese: bool) -> str:
-    """One caption saying what the engine knows about this upload."""
+def describe(upload: Upload, chinese: bool, said: bool = False) -> str:
+    """One caption saying what the engine knows about this upload (`said`: as the voice says
+    it, without the pixel size)."""
     shape = orientation(upload.width, upload.height, chinese)
+    heard = "_said" if said else ""
     if upload.file_type == "video":
         seconds = round(upload.duration or 0)
         return say(
-            "this_clip",
+            f"this_clip{heard}",
             chinese,
             width=upload.width,
             height=upload.height,
@@ -51,7 +63,7 @@ def describe(upload: Upload, chinese: bool) -> str:
         )
     colours = colour_words(upload.colours or ["grey"], chinese)
     return say(
-        "this_image",
+        f"this_image{heard}",
         chinese,
         width=upload.width,
         height=upload.height,
@@ -66,19 +78,27 @@ def _card_ms(total_ms: int) -> int:
 
 
 def caption_segments(
-    upload: Upload, total_ms: int, chinese: bool, made: Sequence[str] = ()
+    upload: Upload, total_ms: int, chinese: bool, made: Sequence[Line] = ()
 ) -> list[Segment]:
     """The explaining captions, evenly over the time between the two cards: what an AI image
     is, how such images are made, this picture, then how this one was made (`made`, from the
     file's own record when the client read one)."""
-    texts = [say("what", chinese), say("how", chinese), describe(upload, chinese), *made]
+    lines = _lines(upload, chinese, made)
     card = _card_ms(total_ms)
-    span = total_ms - 2 * card
-    step = span // len(texts)
-    return [
-        {"s": card + index * step, "d": step, "text": text, "role": "caption"}
-        for index, text in enumerate(texts)
-    ]
+    step = (total_ms - 2 * card) // len(lines)
+    return [_caption(line, card + index * step, step) for index, line in enumerate(lines)]
+
+
+def _lines(upload: Upload, chinese: bool, made: Sequence[Line]) -> list[Line]:
+    general = [Line(say("what", chinese)), Line(say("how", chinese))]
+    return [*general, Line(describe(upload, chinese), describe(upload, chinese, said=True)), *made]
+
+
+def _caption(line: Line, start: int, duration: int) -> Segment:
+    caption: Segment = {"s": start, "d": duration, "text": line.text, "role": "caption"}
+    if line.say:
+        caption["say"] = line.say
+    return caption
 
 
 def build_explainer(
@@ -86,7 +106,7 @@ def build_explainer(
     base: Draft,
     total_ms: int,
     chinese: bool,
-    made: Sequence[str] = (),
+    made: Sequence[Line] = (),
     evidence: Evidence = "unstated",
     pace: Pace | None = None,
 ) -> Draft:
@@ -100,7 +120,7 @@ def build_explainer(
     """
     aspect = base["m"].get("aspect", "16:9")
     draft = empty_draft(aspect if aspect in ASPECTS else "16:9")
-    captions = [say("what", chinese), say("how", chinese), describe(upload, chinese), *made]
+    captions = _lines(upload, chinese, made)
     cards = (
         (say("card", chinese), say("card_sub", chinese)),
         (say("closing", chinese), say(f"closing_{evidence}", chinese)),
@@ -110,9 +130,13 @@ def build_explainer(
     else:
         texts = _even(cards, captions, total_ms)
     picture: Segment = {"s": 0, "d": total_ms, "src": upload.cdn_url, "name": upload.filename}
-    picture["kind"] = "video" if upload.file_type == "video" else "image"
-    picture["motion"] = "none" if upload.file_type == "video" else "zoom_in"
-    draft["t"] = [{"tt": TrackType.VIDEO, "sg": [picture]}, {"tt": TrackType.TEXT, "sg": texts}]
+    if upload.file_type == "video":  # one clip: a scene cut would start it over
+        picture.update({"kind": "video", "motion": "none"})
+        pictures = [picture]
+    else:
+        picture.update({"kind": "image", "motion": "zoom_in"})
+        pictures = _scenes(picture, texts, len(made))
+    draft["t"] = [{"tt": TrackType.VIDEO, "sg": pictures}, {"tt": TrackType.TEXT, "sg": texts}]
     draft["d"] = total_ms
     draft["m"]["language"] = "zh" if chinese else "en"
     if base["m"].get("voice") == "off":
@@ -128,31 +152,47 @@ def build_explainer(
     return draft
 
 
-def _even(cards: tuple[tuple[str, str], ...], captions: list[str], total_ms: int) -> list[Segment]:
+def _scenes(picture: Segment, texts: list[Segment], made: int) -> list[Segment]:
+    """The picture once per scene, each slowly zooming in and dissolving into the next: the
+    intro card; what AI images are and how they are made; this picture; how this one was made
+    (when the file says); the closing card. A scene spans its texts' time."""
+    sizes = [1, 2, 1, made, 1] if made else [1, 2, 1, 1]
+    scenes: list[Segment] = []
+    first = 0
+    for size in sizes:
+        group = texts[first : first + size]
+        first += size
+        scene = copy.deepcopy(picture)
+        scene["s"] = group[0]["s"]
+        scene["d"] = group[-1]["s"] + group[-1]["d"] - group[0]["s"]
+        if scenes:
+            scene["xfade"] = SCENE_FADE_MS
+        scenes.append(scene)
+    return scenes
+
+
+def _even(cards: tuple[tuple[str, str], ...], captions: list[Line], total_ms: int) -> list[Segment]:
     card = _card_ms(total_ms)
     step = (total_ms - 2 * card) // len(captions)
     (intro, intro_sub), (closing, closing_sub) = cards
     first: Segment = {"s": 0, "d": card, "text": intro, "sub": intro_sub, "role": "card"}
     last: Segment = {"s": total_ms - card, "d": card, "text": closing, "sub": closing_sub}
     last["role"] = "card"
-    middle: list[Segment] = [
-        {"s": card + index * step, "d": step, "text": text, "role": "caption"}
-        for index, text in enumerate(captions)
-    ]
+    middle = [_caption(line, card + index * step, step) for index, line in enumerate(captions)]
     return [first, *middle, last]
 
 
 def _paced(
-    cards: tuple[tuple[str, str], ...], captions: list[str], pace: Pace
+    cards: tuple[tuple[str, str], ...], captions: list[Line], pace: Pace
 ) -> tuple[list[Segment], int]:
     """Each piece as long as saying it (plus a breath) and reading it take; the video as long
     as they add up to, within the engine's bounds (scaled to fit when the script runs over)."""
     pieces = _even(cards, captions, MIN_PACED_MS)
     start = 0
     for piece in pieces:
-        said = spoken_text(piece)
+        shown = " ".join(part for part in (piece.get("text", ""), piece.get("sub", "")) if part)
         piece["s"] = start
-        piece["d"] = max(pace(said) + BREATH_MS, reading_ms(said))
+        piece["d"] = max(pace(spoken_text(piece)) + BREATH_MS, reading_ms(shown))
         start += piece["d"]
     total = max(MIN_PACED_MS, min(start, MAX_PACED_MS))
     if total != start:
@@ -230,9 +270,26 @@ def set_music(draft: Draft, preset: str | None) -> Draft:
     return result
 
 
-def has_captions(draft: Draft) -> bool:
+def has_captions(draft: Draft, shown: bool = True) -> bool:
+    """Whether the draft has captions (`shown`: ones drawn, not hidden)."""
     texts = _track(draft, TrackType.TEXT)
-    return texts is not None and any(seg.get("role") == "caption" for seg in texts["sg"])
+    return texts is not None and any(
+        seg.get("role") == "caption" and not (shown and seg.get("hide")) for seg in texts["sg"]
+    )
+
+
+def show_captions(draft: Draft, shown: bool) -> Draft:
+    """Draw the captions, or hide them: a hidden caption keeps its time and is still read
+    aloud, so turning captions back on brings back the same ones in the same places."""
+    result = copy.deepcopy(draft)
+    texts = _track(result, TrackType.TEXT)
+    for segment in texts["sg"] if texts else []:
+        if segment.get("role") == "caption":
+            if shown:
+                segment.pop("hide", None)
+            else:
+                segment["hide"] = True
+    return result
 
 
 def _track(draft: Draft, kind: TrackType) -> Track | None:

@@ -23,6 +23,15 @@ _TEXT: dict[str, tuple[str, str]] = {
         "This one is {width}×{height}, {orientation}, mostly {colours}.",
         "这张图是 {width}×{height}，{orientation}，主色调是{colours}。",
     ),
+    # What the voice says for it: the size shows well on screen and reads badly aloud.
+    "this_image_said": (
+        "This one is a {orientation} picture, mostly {colours}.",
+        "这是一张{orientation}图片，主色调是{colours}。",
+    ),
+    "this_clip_said": (
+        "This clip is {orientation}, {seconds} seconds long.",
+        "这段视频是{orientation}的，时长 {seconds} 秒。",
+    ),
     "this_clip": (
         "This clip is {width}×{height}, {orientation}, {seconds} seconds long.",
         "这段视频是 {width}×{height}，{orientation}，时长 {seconds} 秒。",

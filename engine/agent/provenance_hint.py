@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from engine.draft import Line
+
 # What the file says: made by a model, taken by a camera, made or edited with software, nothing
 # at all (no record), or a record that does not say (or no provenance line was sent).
 Evidence = Literal["ai", "camera", "edited", "none", "unstated"]
@@ -79,28 +81,56 @@ def parse(line: str) -> Provenance:
     return result
 
 
-def made_captions(found: Provenance, chinese: bool) -> list[str]:
-    """The "How this one was made" captions."""
+def made_captions(found: Provenance, chinese: bool) -> list[Line]:
+    """The "How this one was made" captions, each with what the voice says when the screen's
+    words read badly aloud (a model's file name, a seed, a pixel size)."""
     if not found.found:
+        if chinese:
+            return [Line("文件里没有记录它是如何生成的——这并不能证明任何一方。")]
         return [
-            "文件里没有记录它是如何生成的——这并不能证明任何一方。"
-            if chinese
-            else "The file carries no record of how it was made. That proves nothing either way."
+            Line("The file carries no record of how it was made. That proves nothing either way.")
         ]
     head = "它是如何生成的" if chinese else "How this one was made"
     made_with = " · ".join(
         value for key in ("generator", "model", "camera") if (value := found.facts.get(key))
     )
-    captions = [f"{head}: {made_with or found.kind}"]
+    said = _speakable(_VERSION.sub("", f"{head}: {made_with}")) if made_with else ""
+    captions = [Line(f"{head}: {made_with or found.kind}", said)]
     if found.prompt:
         prompt = found.prompt
         if len(prompt) > PROMPT_ON_SCREEN:
             prompt = prompt[:PROMPT_ON_SCREEN].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-        captions.append(f"{'提示词' if chinese else 'Prompt'}: “{prompt}”")
+        captions.append(Line(f"{'提示词' if chinese else 'Prompt'}: “{prompt}”"))
     if found.settings:
-        captions.append(f"{'参数' if chinese else 'Settings'}: {found.settings}")
+        label = "参数" if chinese else "Settings"
+        spoken = [
+            part for part in _SETTING_PARTS.split(found.settings) if not _UNSPOKEN.match(part)
+        ]
+        said = _speakable(f"{label}: {', '.join(spoken)}") if spoken else ""
+        captions.append(Line(f"{label}: {found.settings}", said))
     if found.facts.get("c2pa"):
-        captions.append(f"C2PA: {found.facts['c2pa']}")
+        captions.append(Line(f"C2PA: {found.facts['c2pa']}"))
     if found.facts.get("taken"):
-        captions.append(f"{'拍摄于' if chinese else 'Taken'}: {found.facts['taken']}")
-    return captions
+        captions.append(Line(f"{'拍摄于' if chinese else 'Taken'}: {found.facts['taken']}"))
+    return [Line(line.text, line.say if line.say != line.text else "") for line in captions]
+
+
+_SETTING_PARTS = re.compile(r"\s*[,·，]\s*")
+# Shown but not read aloud: a seed's digits and the pixel size say nothing to a listener.
+_UNSPOKEN = re.compile(r"(seed|种子)\b|\d+\s*[×x]\s*\d+$", re.IGNORECASE)
+
+
+# How people say the names a voice would otherwise read as a number.
+_SAID_NAMES = {"Automatic1111": "Automatic eleven eleven", "A1111": "A eleven eleven"}
+_VERSION = re.compile(  # a version after a name, shown and not read aloud
+    r"\s+v?\d+(?:\.\d+)+\b(?=\s*(?:·|$))"
+)
+
+
+def _speakable(text: str) -> str:
+    """`text` as a voice should read it: underscores between words as spaces, a middle dot a
+    pause, and the names people say differently from how they spell."""
+    text = re.sub(r"(?<=[A-Za-z])_(?=\w)|(?<=\w)_(?=[A-Za-z])", " ", text)
+    for written, said in _SAID_NAMES.items():
+        text = text.replace(written, said)
+    return text.replace(" · ", ", ")

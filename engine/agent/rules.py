@@ -128,10 +128,10 @@ def _caption_text(work: EditWork, match: re.Match[str]) -> None:
 
 def _captions(*, on: bool) -> Handler:
     def handler(work: EditWork, match: re.Match[str]) -> None:
-        captions = []
-        if on and work.upload is not None:
+        if explainer.has_captions(work.draft, shown=False):  # hidden or shown: keep their times
+            work.draft = explainer.show_captions(work.draft, on)
+        elif on and work.upload is not None:
             captions = explainer.caption_segments(work.upload, work.draft["d"], work.chinese)
-        if not on or not explainer.has_captions(work.draft):
             work.draft = explainer.set_captions(work.draft, captions)
         work.step(
             "set_captions", {"on": on}, say(f"captions_{'on' if on else 'off'}", work.chinese)

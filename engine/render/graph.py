@@ -20,6 +20,7 @@ else must stay small beside it on a 2-core machine):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -65,6 +66,7 @@ class Clip:
     fit: Fit = "cover"
     loops: int = 0  # extra passes over a video shorter than its segment
     sharp: bool = False  # a tiny picture: enlarged pixel by pixel, not smeared
+    xfade: int = 0  # frames of cross-fade from the clip before (which runs that much longer)
 
 
 @dataclass(frozen=True)
@@ -173,8 +175,10 @@ def _zoom(plan: RenderPlan, clip: Clip, tag: str) -> str:
     steps, last = round((pre_w - pre_w / ZOOM) / 4), clip.frames - 1
     if steps >= last > 0:
         steps = steps // last * last
-    distinct = max(1, min(steps + 1, clip.frames))
-    k = f"round(on*{steps}/{distinct - 1})" if distinct > 1 else "0"
+    # Eased in and out (half a cosine): the middle moves pi/2 times the mean speed, so that many
+    # more pictures keep each step to one crop step there; the slow ends repeat pictures.
+    distinct = max(1, min(math.ceil(steps * math.pi / 2) + 1, clip.frames))
+    k = f"round({steps}*(1-cos(PI*on/{distinct - 1}))/2)" if distinct > 1 else "0"
     if clip.motion == "zoom_out":
         k = f"({steps}-{k})"
     zoom = f"iw/(iw-4*{k}+0.5)"  # +0.5 survives zoompan's truncation of iw/zoom
@@ -195,7 +199,8 @@ def _pan(plan: RenderPlan, clip: Clip) -> str:
     # A strip as wide as the picture allows (within PAN_MIN..PAN_MAX of the canvas), canvas high.
     scale = f"max({PAN_MIN * width}/iw,{height}/ih)"
     strip = f"min(iw,{_even(PAN_MAX * width)})"
-    progress = f"n/{last}" if clip.motion == "pan_right" else f"(1-n/{last})"
+    eased = f"(1-cos(PI*n/{last}))/2"  # slow at both ends
+    progress = eased if clip.motion == "pan_right" else f"(1-{eased})"
     return (
         f"scale=w='2*trunc(iw*{scale}/2)':h='2*trunc(ih*{scale}/2)':{_COLOR}:{_SCALE_FLAGS},"
         f"crop=w='{strip}':h={height},format=yuv420p,{_repeat(clip.frames)},"
@@ -247,17 +252,25 @@ def build_graph(plan: RenderPlan) -> Graph:
     """Inputs and filter graph producing `plan.frames` video frames and audio of the same length."""
     inputs: list[str] = []
     chains: list[str] = []
-    labels: list[str] = []
+    video = ""
+    joined = 0  # frames: where the clip being joined starts in the output
     for number, clip in enumerate(plan.clips):
         clip_inputs, chain = _clip_chain(plan, clip, inputs.count("-i"))
         inputs += clip_inputs
         chains.append(f"{chain}{_SAME}fps={plan.fps}[c{number}]".replace("{FPS}", str(plan.fps)))
-        labels.append(f"[c{number}]")
-    if len(labels) == 1:
-        video = labels[0]
-    else:
-        chains.append(f"{''.join(labels)}concat=n={len(labels)}:v=1:a=0[base]")
-        video = "[base]"
+        if not video:
+            video = f"[c{number}]"
+        elif clip.xfade:  # the clip before runs `xfade` frames past this one's start
+            chains.append(
+                f"{video}[c{number}]xfade=transition=fade:duration={clip.xfade / plan.fps:.4f}"
+                f":offset={joined / plan.fps:.4f}[j{number}]"
+            )
+            video = f"[j{number}]"
+        else:
+            chains.append(f"{video}[c{number}]concat=n=2:v=1:a=0[j{number}]")
+            video = f"[j{number}]"
+        after = plan.clips[number + 1].xfade if number + 1 < len(plan.clips) else 0
+        joined += clip.frames - after
     for number, layer in enumerate(plan.layers):
         index = inputs.count("-i")
         inputs += ["-i", str(layer.png)]

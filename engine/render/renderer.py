@@ -16,7 +16,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
@@ -168,7 +168,14 @@ async def _clips(
             continue
         if start > cursor:
             clips.append(Clip("black", start - cursor))
-        clips.append(await _clip(segment, end - start, media, options))
+        clip = await _clip(segment, end - start, media, options)
+        fade = _frame(max(0, segment.get("xfade", 0)), options.fps)
+        if number and clips and start == cursor and clips[-1].kind != "black" and fade:
+            # The clip before goes on under this one's first frames: half of either at most.
+            fade = min(fade, clip.frames // 2, clips[-1].frames // 2)
+            clips[-1] = replace(clips[-1], frames=clips[-1].frames + fade)
+            clip = replace(clip, xfade=fade)
+        clips.append(clip)
         cursor = end
     if cursor < total:
         clips.append(Clip("black", total - cursor))
@@ -188,7 +195,8 @@ def _draw_layers(
         start_s = seg.get("s", 0) / 1000
         end_s = min(start_s + seg.get("d", 0) / 1000, total_s)
         role, text, sub = seg.get("role", "caption"), seg.get("text", ""), seg.get("sub", "")
-        overlay = draw_text(role, text, sub, *size) if end_s > start_s else None
+        shown = end_s > start_s and not seg.get("hide")
+        overlay = draw_text(role, text, sub, *size) if shown else None
         if overlay is None:
             continue
         png = workdir / f"text{number}.png"

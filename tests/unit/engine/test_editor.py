@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.agent.editor import EditLimits, EditOutcome, chance, edit
-from engine.draft import Draft, Segment, TrackType, empty_draft, is_exportable
+from engine.draft import Draft, Segment, TrackType, empty_draft, is_exportable, spoken_text
 from engine.state.sessions import Upload
 
 LIMITS = EditLimits(default_s=15, min_s=5, max_s=60)
@@ -36,12 +36,13 @@ def _apply(message: str, draft: Draft | None = None) -> EditOutcome:
 
 
 def _texts(draft: Draft, role: str) -> list[str]:
+    """The texts of `role` drawn on the video (hidden ones are not)."""
     return [
         segment["text"]
         for track in draft["t"]
         if track["tt"] == TrackType.TEXT
         for segment in track["sg"]
-        if segment.get("role") == role
+        if segment.get("role") == role and not segment.get("hide")
     ]
 
 
@@ -52,8 +53,14 @@ def test_explain_builds_the_explainer_from_the_latest_upload() -> None:
     assert draft is not None and is_exportable(draft)
     assert [step.name for step in outcome.steps] == ["analyze_media", "build_explainer"]
     assert draft["d"] == 15000
-    [picture] = draft["t"][0]["sg"]
-    assert picture["src"] == PHOTO.cdn_url and picture["motion"] == "zoom_in"
+    # One scene per part (intro; what and how; this picture; closing), each zooming in and
+    # dissolving into the next, edge to edge over the whole video.
+    scenes = draft["t"][0]["sg"]
+    assert len(scenes) == 4
+    assert {(scene["src"], scene["motion"]) for scene in scenes} == {(PHOTO.cdn_url, "zoom_in")}
+    assert [scene.get("xfade", 0) > 0 for scene in scenes] == [False, True, True, True]
+    ends = [scene["s"] + scene["d"] for scene in scenes]
+    assert [scene["s"] for scene in scenes] == [0, *ends[:-1]] and ends[-1] == 15000
     assert _texts(draft, "card")[0] == "What is an AI image?"
     captions = _texts(draft, "caption")
     assert len(captions) == 3
@@ -143,10 +150,12 @@ def test_duration_is_clamped_and_segments_follow(message: str, seconds: int) -> 
 
 
 def test_captions_off_on_and_text() -> None:
-    off = _apply("no captions").draft
+    explained = _explained()
+    off = _apply("no captions", explained).draft
     assert off is not None and _texts(off, "caption") == []
+    # Turned back on, the same captions come back at the same times.
     on = _apply("captions on", off).draft
-    assert on is not None and len(_texts(on, "caption")) == 3
+    assert on == explained
     custom = _apply('caption "Made by a model"', on).draft
     assert custom is not None and _texts(custom, "caption") == ["Made by a model"]
     chinese = _apply("关闭字幕").draft
@@ -328,3 +337,26 @@ def test_the_reply_about_the_explainer_counts_what_was_built() -> None:
     assert recorded.draft is not None
     captions = len(_texts(recorded.draft, "caption"))
     assert captions > 3 and f"{captions} captions" in recorded.replies[0]
+
+
+def test_the_voice_reads_what_sounds_right_and_the_screen_keeps_the_details() -> None:
+    """A seed's ten digits, the pixel size, a version and a file name's underscores are shown,
+    not read aloud; the words around them are."""
+    line = (
+        "Provenance: AI image (trainedAlgorithmicMedia); generator: Automatic1111 v1.10.1; "
+        "model: sd_xl_base_1.0; 30 steps, sampler DPM++ 2M, CFG 6.5, seed 1206884217, 1216×832"
+        + CLAIM
+    )
+    draft = edit(f"explain this\n{line}", empty_draft(), None, [PHOTO], LIMITS).draft
+    assert draft is not None
+    captions = [seg for track in draft["t"] for seg in track["sg"] if seg.get("role") == "caption"]
+    shown = {seg["text"]: spoken_text(seg) for seg in captions}
+    settings = next(text for text in shown if text.startswith("Settings"))
+    assert "seed 1206884217" in settings and "1216×832" in settings
+    assert shown[settings] == "Settings: 30 steps, sampler DPM++ 2M, CFG 6.5"
+    made = next(text for text in shown if text.startswith("How this one was made"))
+    assert "Automatic1111 v1.10.1 · sd_xl_base_1.0" in made
+    assert shown[made] == "How this one was made: Automatic eleven eleven, sd xl base 1.0"
+    picture = next(text for text in shown if text.startswith("This one is"))
+    assert "1920×1080" in picture and "1920" not in shown[picture]
+    assert "landscape" in shown[picture]
