@@ -14,7 +14,7 @@ from typing import Any
 
 from bots.console import ConsoleSink, ConsoleSource
 from bots.runtime import open_runtime, running_worker, wait_until_idle
-from bots.sample import make_sample_photo
+from bots.sample import make_demo_picture
 from core.messages import Attachment, ChatRef, Inbound, Sender
 from core.ports import PlatformPorts
 from core.settings import Settings
@@ -50,7 +50,7 @@ async def demo(settings: Settings, photo: Path | None, prompt: str, out: Path) -
     with tempfile.TemporaryDirectory(prefix="clipbridge-demo-") as scratch:
         folder = Path(scratch)
         if photo is None:
-            photo = make_sample_photo(folder / "sample-dusk.jpg")
+            photo = make_demo_picture(folder / "sample-dusk.png")
         elif not photo.is_file():
             print(f"clipbridge: no such file: {photo}", file=sys.stderr)
             return 2
