@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -33,6 +34,19 @@ class ExifFacts:
         return any((self.make, self.model, self.taken_at, self.software, self.user_comment))
 
 
+# EXIF's own date form, "2026:10:03 18:42:10", shown as people write it: "2026-10-03 18:42".
+_EXIF_TIME = re.compile(r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2})(?::\d{2})?")
+
+
+def _when(value: object) -> str | None:
+    text = clip(value)
+    found = _EXIF_TIME.fullmatch(text.strip()) if text else None
+    if found is None:
+        return text
+    year, month, day, hour, minute = found.groups()
+    return f"{year}-{month}-{day} {hour}:{minute}"
+
+
 def read_exif(data: bytes) -> ExifFacts | None:
     """The facts in an EXIF block ("Exif\\0\\0" + TIFF, or TIFF alone); None when unreadable."""
     exif = Image.Exif()
@@ -46,7 +60,7 @@ def read_exif(data: bytes) -> ExifFacts | None:
             facts = ExifFacts(
                 make=clip(exif.get(ExifTags.Base.Make)),
                 model=clip(exif.get(ExifTags.Base.Model)),
-                taken_at=clip(
+                taken_at=_when(
                     sub.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
                 ),
                 software=clip(exif.get(ExifTags.Base.Software)),

@@ -153,18 +153,21 @@ def build_explainer(
 
 
 def _scenes(picture: Segment, texts: list[Segment], made: int) -> list[Segment]:
-    """The picture once per scene, each slowly zooming in and dissolving into the next: the
-    intro card; what AI images are and how they are made; this picture; how this one was made
-    (when the file says); the closing card. A scene spans its texts' time."""
+    """The picture once per scene, dissolving into the next: the intro card; what AI images
+    are and how they are made; this picture; how this one was made (when the file says); the
+    closing card. A scene spans its texts' time; behind a card the picture holds still, in
+    between it slowly zooms in."""
     sizes = [1, 2, 1, made, 1] if made else [1, 2, 1, 1]
     scenes: list[Segment] = []
     first = 0
-    for size in sizes:
+    for number, size in enumerate(sizes):
         group = texts[first : first + size]
         first += size
         scene = copy.deepcopy(picture)
         scene["s"] = group[0]["s"]
         scene["d"] = group[-1]["s"] + group[-1]["d"] - group[0]["s"]
+        if number in (0, len(sizes) - 1):
+            scene["motion"] = "none"
         if scenes:
             scene["xfade"] = SCENE_FADE_MS
         scenes.append(scene)

@@ -90,7 +90,10 @@ def made_captions(found: Provenance, chinese: bool) -> list[Line]:
         return [
             Line("The file carries no record of how it was made. That proves nothing either way.")
         ]
-    head = "它是如何生成的" if chinese else "How this one was made"
+    if found.evidence == "camera":
+        head = "相机" if chinese else "Camera"
+    else:
+        head = "它是如何生成的" if chinese else "How this one was made"
     made_with = " · ".join(
         value for key in ("generator", "model", "camera") if (value := found.facts.get(key))
     )

@@ -8,10 +8,13 @@ else must stay small beside it on a 2-core machine):
   full-range JPEG on every output frame cost about half again as much.
 - ``zoompan`` crops on whole pixels (even ones in yuv420p), which jitters. The crop width
   therefore changes 4 pixels at a time, so it stays exactly centred (yuv422p lifts the even rule
-  vertically), and pre-scaling to 2x makes each step 1 output pixel at the frame's edges and
-  less inside. Frames between two steps are identical, so zoompan draws each distinct picture
-  once (about 160 for any zoom instead of one per frame) and ``fps`` repeats it by reference;
-  x264 also encodes the repeats almost for free.
+  vertically); pre-scaled to 1.5x, a step moves the frame's edges by 1.3 output pixels and its
+  inside by less. zoompan draws each step's picture once (a slow zoom is about 50 steps for 10 s)
+  and ``setpts`` places picture n where the eased zoom (half a cosine) reaches step n; ``fps``
+  repeats each by reference until the next, and x264 encodes the repeats almost for free.
+- Clips of one still (the explainer's scenes) share one decode and one pre-scale. A scene's
+  cross-fade is an ``xfade`` of the two clips' overlapping frames only, cut out with ``trim``
+  and joined by ``concat``: an ``xfade`` over the whole stream copies every frame it passes.
 - Pans need no resampling at all: the pre-scaled still is repeated by reference (``loop``) and
   ``crop`` slides over it one output pixel at a time. ``none`` is just the repeated frame.
 - Each text overlay is a single-frame PNG input; ``overlay`` keeps showing its last frame, so a
@@ -20,7 +23,6 @@ else must stay small beside it on a 2-core machine):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -37,8 +39,9 @@ from engine.render.music import (
 DUCKING = "sidechaincompress=threshold=0.015:ratio=8:attack=15:release=450:makeup=1"
 TEXT_FADE_S = 0.35  # text fades in and out over this long
 TEXT_RISE_PX = 16  # and rises this far into place as it comes
-PRESCALE = 2.0  # still pre-scale for zooms: each 4-pixel crop step is 2/PRESCALE output px
-ZOOM = 1.2  # zoom_in goes 1 -> ZOOM, zoom_out back
+PRESCALE = 1.5  # still pre-scale for zooms: each 4-pixel crop step is 2/PRESCALE output px
+ZOOM = 1.2  # zoom_in goes 1 -> ZOOM over ZOOM_FULL_S or longer (less in a shorter clip)
+ZOOM_FULL_S = 30.0
 PAN_MIN, PAN_MAX = 1.2, 1.5  # pan strip width, times the canvas width
 _COLOR = "out_color_matrix=bt709:out_range=tv"
 _SCALE_FLAGS = "flags=lanczos+accurate_rnd+full_chroma_int"
@@ -118,12 +121,18 @@ class RenderPlan:
 
 @dataclass(frozen=True)
 class Graph:
-    """FFmpeg input arguments, the ``-filter_complex`` text and its two output labels."""
+    """FFmpeg input arguments, the two ``-filter_complex`` texts (pictures and sound: FFmpeg
+    runs each graph on a thread of its own) and their output labels."""
 
     inputs: list[str]
     filter: str
+    sound: str
     video: str
     audio: str
+
+    @property
+    def filter_args(self) -> list[str]:
+        return ["-filter_complex", self.filter, "-filter_complex", self.sound]
 
 
 def _even(value: float) -> int:
@@ -167,29 +176,39 @@ def _repeat(frames: int) -> str:
     return f"loop=loop={frames - 1}:size=1:start=0,setpts=N"
 
 
-def _zoom(plan: RenderPlan, clip: Clip, tag: str) -> str:
-    pre_w, pre_h = _even(plan.width * PRESCALE / 2) * 2, _even(plan.height * PRESCALE)
-    # The crop narrows 4 pixels at a time, so it stays centred on an even x; in yuv422p y needs
-    # no rounding to even. Only `distinct` pictures exist: zoompan draws each once and fps
-    # repeats it by reference. A short clip steps on every frame, by the same amount.
-    steps, last = round((pre_w - pre_w / ZOOM) / 4), clip.frames - 1
-    if steps >= last > 0:
-        steps = steps // last * last
-    # Eased in and out (half a cosine): the middle moves pi/2 times the mean speed, so that many
-    # more pictures keep each step to one crop step there; the slow ends repeat pictures.
-    distinct = max(1, min(math.ceil(steps * math.pi / 2) + 1, clip.frames))
-    k = f"round({steps}*(1-cos(PI*on/{distinct - 1}))/2)" if distinct > 1 else "0"
+def _prescaled(plan: RenderPlan, clip: Clip, tag: str) -> str:
+    """A still fitted to PRESCALE times the canvas, for zoompan to cut from."""
+    pre_w, pre_h = _prescale_size(plan)
+    return f"{_fit(clip.fit, pre_w, pre_h, tag, clip.sharp)},format=yuv422p"
+
+
+def _prescale_size(plan: RenderPlan) -> tuple[int, int]:
+    return _even(plan.width * PRESCALE / 2) * 2, _even(plan.height * PRESCALE)
+
+
+def _zoom(plan: RenderPlan, clip: Clip) -> str:
+    """The zoom over a pre-scaled still (from its pad on)."""
+    pre_w, _ = _prescale_size(plan)
+    # A slow, even pace whatever the clip's length: ZOOM over ZOOM_FULL_S, less in a shorter
+    # clip. The crop narrows 4 pixels at a time, so it stays centred on an even x; in yuv422p
+    # y needs no rounding to even. At most one step per frame on average.
+    zoom = 1 + (ZOOM - 1) * min(1.0, clip.frames / plan.fps / ZOOM_FULL_S)
+    last = clip.frames - 1
+    steps = max(1, min(round((pre_w - pre_w / zoom) / 4), last))
+    # Eased in and out (half a cosine): zoompan draws each crop step's picture once, in order,
+    # and setpts shows picture n when the eased zoom reaches step n, so the ends linger and
+    # the middle moves on every frame or two; fps repeats each picture by reference until the
+    # next. One picture more, at the clip's end, makes the last step last its full time.
+    k = f"min(on,{steps})"
     if clip.motion == "zoom_out":
         k = f"({steps}-{k})"
-    zoom = f"iw/(iw-4*{k}+0.5)"  # +0.5 survives zoompan's truncation of iw/zoom
+    factor = f"iw/(iw-4*{k}+0.5)"  # +0.5 survives zoompan's truncation of iw/zoom
     x = "(iw-floor(iw/zoom))/2+0.5"
     y = "round((ih-floor(ih/zoom))/2)+0.25"
+    when = f"if(gt(N,{steps}),{clip.frames},round({last}*acos(1-2*N/{steps})/PI))"
     return (
-        f"{_fit(clip.fit, pre_w, pre_h, tag, clip.sharp)},format=yuv422p,"
-        # zoompan's frames carry no duration, so fps ends at the last one's start: one more
-        # picture than needed makes the last wanted one last its full time.
-        f"zoompan=z='{zoom}':x='{x}':y='{y}':d={distinct + 1}:s={plan.width}x{plan.height}"
-        f":fps={plan.fps * distinct}/{clip.frames},format=yuv420p,fps={plan.fps},"
+        f"zoompan=z='{factor}':x='{x}':y='{y}':d={steps + 2}:s={plan.width}x{plan.height}"
+        f":fps={plan.fps},setpts='{when}',format=yuv420p,fps={plan.fps},"
         f"tpad=stop=-1:stop_mode=clone,trim=end_frame={clip.frames}"
     )
 
@@ -208,8 +227,49 @@ def _pan(plan: RenderPlan, clip: Clip) -> str:
     )
 
 
+def _is_zoom(clip: Clip) -> bool:
+    return clip.kind == "image" and clip.motion in ("zoom_in", "zoom_out")
+
+
+def _stills(plan: RenderPlan) -> tuple[list[str], list[str], dict[int, str]]:
+    """Each still that zooms or holds, decoded and fitted once however many clips show it (the
+    explainer's scenes are one photo): input arguments, chains, and each such clip's chain.
+
+    With a zoom among them the still is fitted at PRESCALE times the canvas and a clip that
+    holds still takes it back down to the canvas; otherwise it is fitted at the canvas."""
+    users: dict[tuple[Path | None, str, bool], list[int]] = {}
+    for number, clip in enumerate(plan.clips):
+        if clip.kind == "image" and (clip.motion == "none" or _is_zoom(clip)):
+            users.setdefault((clip.path, clip.fit, clip.sharp), []).append(number)
+    inputs: list[str] = []
+    chains: list[str] = []
+    clip_chains: dict[int, str] = {}
+    for index, numbers in enumerate(users.values()):
+        first = plan.clips[numbers[0]]
+        inputs += ["-i", str(first.path)]
+        outs = "".join(f"[s{number}]" for number in numbers)
+        zooms = any(_is_zoom(plan.clips[number]) for number in numbers)
+        if zooms:
+            fitted = _prescaled(plan, first, f"s{index}")
+        else:
+            fitted = _fit(first.fit, plan.width, plan.height, f"s{index}", first.sharp)
+        chains.append(f"[{index}:v]trim=end_frame=1,{fitted},split={len(numbers)}{outs}")
+        flags = _SHARP_FLAGS if first.sharp else _SCALE_FLAGS
+        for number in numbers:
+            clip = plan.clips[number]
+            if _is_zoom(clip):
+                chain = _zoom(plan, clip)
+            elif zooms:
+                chain = f"scale={plan.width}:{plan.height}:{flags},format=yuv420p,"
+                chain += _repeat(clip.frames)
+            else:
+                chain = f"format=yuv420p,{_repeat(clip.frames)}"
+            clip_chains[number] = f"[s{number}]{chain},"
+    return inputs, chains, clip_chains
+
+
 def _clip_chain(plan: RenderPlan, clip: Clip, index: int) -> tuple[list[str], str]:
-    """Input arguments and the chain (from its input pad) of one clip."""
+    """Input arguments and the chain (from its input pad) of black, a video or a pan."""
     size = f"{plan.width}x{plan.height}"
     if clip.kind == "black":
         return [], f"color=c=black:s={size}:r={plan.fps},trim=end_frame={clip.frames},"
@@ -223,15 +283,9 @@ def _clip_chain(plan: RenderPlan, clip: Clip, index: int) -> tuple[list[str], st
             f"tpad=stop=-1:stop_mode=clone,trim=end_frame={clip.frames},"
         )
         return inputs, chain
-    # A still: one frame only, even from an animated file.
-    head = f"{pad}trim=end_frame=1,"
-    if clip.motion in ("zoom_in", "zoom_out"):
-        return ["-i", str(clip.path)], f"{head}{_zoom(plan, clip, f'f{index}')},"
-    if clip.motion in ("pan_left", "pan_right"):
-        return ["-i", str(clip.path)], f"{head}{_pan(plan, clip)},"
-    fitted = _fit(clip.fit, plan.width, plan.height, f"f{index}", clip.sharp)
-    chain = f"{fitted},format=yuv420p,{_repeat(clip.frames)},"
-    return ["-i", str(clip.path)], f"{head}{chain}"
+    # A still that pans (one that zooms or holds is one of `_stills`): one frame only, even
+    # from an animated file.
+    return ["-i", str(clip.path)], f"{pad}trim=end_frame=1,{_pan(plan, clip)},"
 
 
 def _faded_layer(plan: RenderPlan, layer: TextLayer, index: int, label: str) -> str:
@@ -248,29 +302,57 @@ def _faded_layer(plan: RenderPlan, layer: TextLayer, index: int, label: str) -> 
     )
 
 
+def _cross_fades(plan: RenderPlan, chains: list[str]) -> list[str]:
+    """The clips' pads in order, with each cross-fade made on its own: the outgoing clip's last
+    frames and the incoming one's first, blended by ``xfade``, between the two clips' other
+    frames. (An ``xfade`` over the whole video costs a frame copy on every frame it passes.)"""
+    pieces: list[str] = []
+    for number, clip in enumerate(plan.clips):
+        fade_in = clip.xfade
+        fade_out = plan.clips[number + 1].xfade if number + 1 < len(plan.clips) else 0
+        if not (fade_in or fade_out):
+            pieces.append(f"[c{number}]")
+            continue
+        parts = {"h": (0, fade_in), "b": (fade_in, clip.frames - fade_out)}
+        parts["t"] = (clip.frames - fade_out, clip.frames)
+        kept = {name: span for name, span in parts.items() if span[1] > span[0]}
+        pads = "".join(f"[c{number}{name}]" for name in kept)
+        if len(kept) > 1:
+            chains.append(f"[c{number}]split={len(kept)}{pads}")
+        else:
+            chains.append(f"[c{number}]null{pads}")
+        chains += [
+            f"[c{number}{name}]trim=start_frame={first}:end_frame={end},"
+            f"setpts=PTS-STARTPTS[p{number}{name}]"
+            for name, (first, end) in kept.items()
+        ]
+        if fade_in:  # the blend of the clip before's tail and this clip's head
+            chains.append(
+                f"[p{number - 1}t][p{number}h]xfade=transition=fade"
+                f":duration={fade_in / plan.fps:.4f}:offset=0,settb=1/{plan.fps},setpts=N"
+                f"[x{number}]"
+            )
+            pieces.append(f"[x{number}]")
+        if "b" in kept:
+            pieces.append(f"[p{number}b]")
+    return pieces
+
+
 def build_graph(plan: RenderPlan) -> Graph:
     """Inputs and filter graph producing `plan.frames` video frames and audio of the same length."""
-    inputs: list[str] = []
-    chains: list[str] = []
-    video = ""
-    joined = 0  # frames: where the clip being joined starts in the output
+    inputs, chains, stills = _stills(plan)
     for number, clip in enumerate(plan.clips):
-        clip_inputs, chain = _clip_chain(plan, clip, inputs.count("-i"))
-        inputs += clip_inputs
-        chains.append(f"{chain}{_SAME}fps={plan.fps}[c{number}]".replace("{FPS}", str(plan.fps)))
-        if not video:
-            video = f"[c{number}]"
-        elif clip.xfade:  # the clip before runs `xfade` frames past this one's start
-            chains.append(
-                f"{video}[c{number}]xfade=transition=fade:duration={clip.xfade / plan.fps:.4f}"
-                f":offset={joined / plan.fps:.4f}[j{number}]"
-            )
-            video = f"[j{number}]"
+        if number in stills:
+            chain = stills[number]
         else:
-            chains.append(f"{video}[c{number}]concat=n=2:v=1:a=0[j{number}]")
-            video = f"[j{number}]"
-        after = plan.clips[number + 1].xfade if number + 1 < len(plan.clips) else 0
-        joined += clip.frames - after
+            clip_inputs, chain = _clip_chain(plan, clip, inputs.count("-i"))
+            inputs += clip_inputs
+        chains.append(f"{chain}{_SAME}fps={plan.fps}[c{number}]".replace("{FPS}", str(plan.fps)))
+    pieces = _cross_fades(plan, chains)
+    video = pieces[0]
+    if len(pieces) > 1:
+        chains.append(f"{''.join(pieces)}concat=n={len(pieces)}:v=1:a=0[base]")
+        video = "[base]"
     for number, layer in enumerate(plan.layers):
         index = inputs.count("-i")
         inputs += ["-i", str(layer.png)]
@@ -284,7 +366,7 @@ def build_graph(plan: RenderPlan) -> Graph:
             f":eof_action=pass:enable='{enable}'[t{number}]"
         )
         video = f"[t{number}]"
-    chains.append(f"{silence_chain(plan.duration_s)}[silence]")
+    pictures, chains = chains, [f"{silence_chain(plan.duration_s)}[silence]"]
     beds = [f"[m{number}]" for number in range(len(plan.music))]
     for name, cue in zip(beds, plan.music, strict=True):
         chains.append(music_chain(cue.gen, cue.volume, cue.start_s, cue.duration_s) + name)
@@ -317,4 +399,4 @@ def build_graph(plan: RenderPlan) -> Graph:
             f"{loudness_chain()},atrim=duration={plan.duration_s:.3f}[audio]"
         )
         audio = "[audio]"
-    return Graph(inputs=inputs, filter=";".join(chains), video=video, audio=audio)
+    return Graph(inputs, ";".join(pictures), ";".join(chains), video, audio)

@@ -120,14 +120,32 @@ def _with_ellipsis(line: str, font: Font, max_width: float) -> str:
     return text.rstrip(" ,;:.-") + ELLIPSIS
 
 
+def _balanced(units: list[str], font: Font, max_width: float, lines: list[str]) -> list[str]:
+    """The same number of lines at the narrowest width that keeps it, so the lines come out
+    about even rather than a full line and a word or two left over."""
+    if len(lines) < 2:
+        return lines
+    low, high = max_width / len(lines), max_width
+    best = lines
+    for _ in range(12):
+        middle = (low + high) / 2
+        trial = _greedy_lines(units, font, middle)
+        if len(trial) == len(lines):
+            best, high = trial, middle
+        else:
+            low = middle
+    return best
+
+
 def wrap_text(text: str, font: Font, max_width: float, max_lines: int = MAX_LINES) -> list[str]:
     """Wrap to at most `max_lines` lines no wider than `max_width`; mark a cut with an ellipsis."""
     cleaned = clean_text(text)
     if not cleaned:
         return []
-    lines = _greedy_lines(break_units(cleaned), font, max_width)
+    units = break_units(cleaned)
+    lines = _greedy_lines(units, font, max_width)
     if len(lines) <= max_lines and len(text) <= MAX_TEXT_CHARS:
-        return lines
+        return _balanced(units, font, max_width, lines)
     kept = lines[:max_lines]
     kept[-1] = _with_ellipsis(kept[-1], font, max_width)
     return kept

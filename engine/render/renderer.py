@@ -301,7 +301,7 @@ def ffmpeg_args(plan: RenderPlan, options: RenderOptions, output: Path) -> list[
     return [
         options.ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
         "-progress", "pipe:1", "-y", *graph.inputs,
-        "-filter_complex", graph.filter, "-map", graph.video, "-map", graph.audio,
+        *graph.filter_args, "-map", graph.video, "-map", graph.audio,
         *x264_args(options), "-r", str(plan.fps),
         "-c:a", "aac", "-b:a", f"{options.audio_kbps}k",
         "-movflags", "+faststart", "-t", f"{plan.duration_s:.3f}", "-f", "mp4", str(output),

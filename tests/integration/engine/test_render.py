@@ -272,7 +272,7 @@ async def test_camera_motion_is_steady_without_jitter(
     steps = [b[0] - a[0] for a, b in pairwise(moving)]
     assert len(moving) == 50
     assert all(step * direction > -0.05 for step in steps)  # never back
-    assert sum(steps) * direction > 100
+    assert sum(steps) * direction > 10  # a zoom over 50 frames is slow, a pan fast
     # Eased in and out along half a cosine, off it by about a pixel at most on any frame (the
     # whole-pixel crop rounds): slow at both ends, no jumps. A pan moves the crop; a zoom
     # narrows it, so the dot's distance from the centre goes as one over the crop's width.

@@ -53,11 +53,11 @@ def test_explain_builds_the_explainer_from_the_latest_upload() -> None:
     assert draft is not None and is_exportable(draft)
     assert [step.name for step in outcome.steps] == ["analyze_media", "build_explainer"]
     assert draft["d"] == 15000
-    # One scene per part (intro; what and how; this picture; closing), each zooming in and
-    # dissolving into the next, edge to edge over the whole video.
+    # One scene per part (intro; what and how; this picture; closing), each dissolving into the
+    # next, edge to edge over the whole video: still behind the cards, zooming in between.
     scenes = draft["t"][0]["sg"]
-    assert len(scenes) == 4
-    assert {(scene["src"], scene["motion"]) for scene in scenes} == {(PHOTO.cdn_url, "zoom_in")}
+    assert {scene["src"] for scene in scenes} == {PHOTO.cdn_url}
+    assert [scene["motion"] for scene in scenes] == ["none", "zoom_in", "zoom_in", "none"]
     assert [scene.get("xfade", 0) > 0 for scene in scenes] == [False, True, True, True]
     ends = [scene["s"] + scene["d"] for scene in scenes]
     assert [scene["s"] for scene in scenes] == [0, *ends[:-1]] and ends[-1] == 15000
