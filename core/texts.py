@@ -65,6 +65,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "{text}\n\nSay “export” when you're happy with it.",
         "zh": "{text}\n\n满意的话，说“导出”即可。",
     },
+    "reply.small_picture": {
+        "en": "This picture is only {width}×{height} pixels, so it will look blocky at 1080p: "
+        "a larger original makes a sharper video.",
+        "zh": "这张图片只有 {width}×{height} 像素，放大到 1080p 会有明显的像素块；"
+        "用更大的原图会更清晰。",
+    },
     "reply.nothing_to_export": {
         "en": "There's nothing to export yet: send me a photo first.",
         "zh": "还没有可以导出的内容：请先发一张图片。",

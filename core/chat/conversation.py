@@ -63,6 +63,7 @@ class ConversationConfig:
 
 
 SENT_OVER = "sent_over"  # the work note: the draft's fingerprint when the message went
+SMALL_PICTURE_SIDE = 400  # a picture whose longer side is shorter looks blocky at 1080p
 
 
 def fingerprint(draft: dict[str, Any]) -> str:
@@ -214,10 +215,16 @@ class Conversation:
         await ctx.checkpoint()
 
     async def _tell_provenance(self, work: Work, copy: Path) -> None:
-        """What the image's own record says: a card for the chat, a hint for the agent."""
+        """What the image's own record says: a card for the chat (with a word on a picture too
+        small for a sharp 1080p video), a hint for the agent."""
         finding = await asyncio.to_thread(read_provenance, copy)
         work.notes[f"provenance.{work.item}"] = agent_hint(finding)
-        await self._notifier.reply(work, provenance_card(finding, work.language))
+        card = provenance_card(finding, work.language)
+        width, height = finding.width or 0, finding.height or 0
+        if 0 < max(width, height) < SMALL_PICTURE_SIDE:
+            small = text("reply.small_picture", work.language, width=width, height=height)
+            card = f"{card}\n{small}"
+        await self._notifier.reply(work, card)
 
     # -- talking to the agent ------------------------------------------------------------------
 

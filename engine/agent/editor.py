@@ -22,7 +22,6 @@ from engine.state.sessions import Upload
 __all__ = ["EditLimits", "EditOutcome", "ToolStep", "chance", "edit"]
 
 _I = re.IGNORECASE
-SMALL_SIDE = 400  # a picture with a shorter longer side is told it will look blocky
 _UNDO = re.compile(r"\bundo\b|\brevert\b|go back|撤销|撤回|恢复上一", _I)
 # A wish for the video's language wins over the language the wish is written in.
 _IN_CHINESE = re.compile(r"\bin (simplified )?(chinese|mandarin)\b|用中文|中文讲解|说中文|汉语", _I)
@@ -93,10 +92,6 @@ def _build(work: EditWork) -> None:
         {"file": upload.filename, "seconds": total_ms / 1000},
         say("built", work.chinese, seconds=seconds, name=upload.filename, captions=captions),
     )
-    longer = max(upload.width or 0, upload.height or 0)
-    if upload.file_type == "image" and 0 < longer < SMALL_SIDE:
-        small = say("small_picture", work.chinese, width=upload.width, height=upload.height)
-        work.outcome.replies.append(small)
 
 
 def chance(seed: int, session_id: str, message: str, salt: str) -> float:

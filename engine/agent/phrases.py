@@ -89,11 +89,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "style_ambient": ("ambient", "氛围"),
     "style_upbeat": ("upbeat", "欢快"),
     "music_off": ("Removed the background music.", "已去掉背景音乐。"),
-    "small_picture": (
-        "The picture is only {width}×{height} pixels, so it looks blocky at 1080p: a larger "
-        "original makes a sharper video.",
-        "这张图片只有 {width}×{height} 像素，放大到 1080p 会有明显的像素块；用更大的原图会更清晰。",
-    ),
     "voice_on": ("The voice-over reads the video.", "已开启配音朗读。"),
     "voice_off": ("Turned the voice-over off.", "已关闭配音。"),
     "undone": ("Undone: the previous version is back.", "已撤销，恢复到上一个版本。"),

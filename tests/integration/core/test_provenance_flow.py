@@ -104,3 +104,19 @@ async def test_no_record_says_so_without_claiming_anything(
     card = sink.of("reply")[0].text
     assert "No provenance record found" in card
     assert "not proof" in card
+
+
+async def test_a_tiny_picture_is_explained_and_the_chat_is_told_it_is_small(
+    core_for: CoreFor, engine: RunningEngine, tmp_path: Path
+) -> None:
+    """Said by us from the file, whatever the video service says or leaves unsaid."""
+    tiny = tmp_path / "icon.png"
+    Image.new("RGB", (32, 32), (200, 40, 40)).save(tiny)
+    sink = RecordingSink(tmp_path / "kept")
+    async with core_for(engine.base_url, sink) as runtime:
+        await runtime.core.submit(message("c1", files=(tiny,)))
+        await sink.wait_for(lambda s: bool(s.of("video") or s.of("problem")), 60)
+
+    assert sink.of("video"), sink.summary()
+    card = sink.of("reply")[0].text
+    assert "only 32×32 pixels" in card and "blocky" in card

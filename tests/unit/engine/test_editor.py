@@ -319,16 +319,6 @@ def test_a_wish_for_a_language_sets_the_videos_language(
     assert _texts(draft, "card")[0] == card
 
 
-def test_a_tiny_picture_is_explained_and_the_chat_is_told_it_is_small() -> None:
-    tiny = Upload(
-        filename="icon.png", file_type="image", format="png", cdn_url="http://engine/t.png",
-        path=Path("t.png"), size=300, hash="t", width=32, height=32, colours=["red"],
-    )  # fmt: skip
-    said = edit("explain this", empty_draft(), None, [tiny], LIMITS).replies
-    assert any("only 32×32 pixels" in line for line in said), said
-    assert not any("pixels, so it looks blocky" in line for line in _apply("explain").replies)
-
-
 def test_the_reply_about_the_explainer_counts_what_was_built() -> None:
     plain = edit("explain this", empty_draft(), None, [PHOTO], LIMITS)
     assert "a 15-second explainer" in plain.replies[0] and "3 captions" in plain.replies[0]
