@@ -3,7 +3,7 @@
 Pure: no I/O and no clock. The intents and their handlers are the table in
 `engine.agent.rules`; a message may hold several ("make it vertical and add music"), applied in
 table order. Undo is handled here, since it restores the session's previous draft rather than
-editing the current one. With an upload, anything not understood builds the explainer.
+editing the current one. A wish that maps to no edit is answered "I didn't understand".
 """
 
 from __future__ import annotations
@@ -15,11 +15,18 @@ from collections.abc import Sequence
 from engine.agent import explainer
 from engine.agent.phrases import is_chinese, say
 from engine.agent.provenance_hint import made_captions, split_provenance
-from engine.agent.rules import EditLimits, EditOutcome, EditWork, ToolStep, find_intents
+from engine.agent.rules import (
+    EditLimits,
+    EditOutcome,
+    EditWork,
+    Rule,
+    ToolStep,
+    find_intents,
+)
 from engine.draft import Draft, is_exportable
 from engine.state.sessions import Upload
 
-__all__ = ["EditLimits", "EditOutcome", "ToolStep", "chance", "edit"]
+__all__ = ["EditLimits", "EditOutcome", "ToolStep", "chance", "edit", "split_wishes"]
 
 _I = re.IGNORECASE
 _UNDO = re.compile(r"\bundo\b|\brevert\b|go back|撤销|撤回|恢复上一", _I)
@@ -37,7 +44,13 @@ def edit(
     limits: EditLimits,
     language: str = "en",
 ) -> EditOutcome:
-    """Apply `message` to `draft`; `previous` is what undo would restore."""
+    """Apply `message` to `draft`; `previous` is what undo would restore.
+
+    A message may hold several wishes ("make it 9:16 and add a title 'Cabin'"): each is applied
+    or refused on its own. One that maps to no edit changes nothing and is answered "I didn't
+    understand"; with a picture and no video yet, or when asked to explain, the explainer is
+    built first. The replies describe the draft after every wish of the message.
+    """
     message, provenance = split_provenance(message)
     chinese = is_chinese(message) or language.lower().startswith("zh")
     if _IN_CHINESE.search(message):
@@ -55,18 +68,79 @@ def edit(
         return outcome
     upload = next((item for item in reversed(uploads) if item.file_type != "audio"), None)
     work = EditWork(draft, upload, chinese, limits, outcome, provenance)
-    matches = find_intents(message)
+    found, refused = _read_wishes(message)
+    explain = bool(_EXPLAIN.search(message))
     if upload is None:
-        matches = [(rule, match) for rule, match in matches if not rule.needs_picture]
-        if not matches:
+        found = [(rule, match) for rule, match in found if not rule.needs_picture]
+        if not found:
             outcome.replies.append(say("need_photo", chinese))
             return outcome
-    elif _EXPLAIN.search(message) or not matches or not is_exportable(draft):
+    build = upload is not None and (explain or not is_exportable(draft))
+    if not build and not found:
+        outcome.replies.append(say("not_understood", chinese, wish=_quoted(message)))
+        return outcome
+    if build:
         _build(work)
-    for rule, match in matches:
+    for rule, match in found:
+        before = work.draft
         rule.handler(work, match)
+        if work.draft == before:  # asked for what already holds: say so, not that it was done
+            outcome.replies[-1] = say("already", chinese, wish=_quoted(match.string))
+    if build:
+        outcome.replies.insert(0, _built(work))
+    outcome.replies += [say("not_understood_part", chinese, wish=_quoted(w)) for w in refused]
     outcome.draft = work.draft
     return outcome
+
+
+# Where one wish ends and the next begins, outside quotes: a comma or semicolon, a full stop
+# before a space, "and"/"then"/"also", and their Chinese counterparts.
+_WISH_BREAK = re.compile(
+    r"\s*(?:[,;，；、。！？!?]|\.(?=\s|$)|\b(?:and|then|also|plus)\b|然后|并且|同时|接着)\s*", _I
+)
+_QUOTE = re.compile(r"[\"“「][^\"”」]*[\"”」]|(?<!\w)'[^']+'(?!\w)")
+# Words that ask for nothing themselves: not refused when they stand alone.
+_FILLER = re.compile(
+    r"(please|pls|thanks?( you)?|ok(ay)?|now|also|just|it|this|that|and|"
+    r"请|帮我|谢谢|好的|麻烦你?|一下|吧|呢|了|啊)*",
+    _I,
+)
+QUOTED_WISH_CHARS = 40
+
+
+def split_wishes(message: str) -> list[str]:
+    """The message's wishes, split where one ends and the next begins (never inside quotes)."""
+    quoted: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        quoted.append(match.group(0))
+        return f"\x00{len(quoted) - 1}\x00"
+
+    held = _QUOTE.sub(hold, message)
+    parts = [part.strip() for part in _WISH_BREAK.split(held) if part and part.strip()]
+    return [re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], part) for part in parts]
+
+
+def _read_wishes(message: str) -> tuple[list[tuple[Rule, re.Match[str]]], list[str]]:
+    """The edits the wishes map to, and the wishes that map to none (asking to explain, or for
+    a language, is understood: the editor handles those for the whole message)."""
+    found: list[tuple[Rule, re.Match[str]]] = []
+    refused: list[str] = []
+    seen: set[str] = set()
+    for wish in split_wishes(message):
+        intents = [(rule, match) for rule, match in find_intents(wish) if rule.intent not in seen]
+        seen.update(rule.intent for rule, _ in intents)
+        found += intents
+        understood = intents or _EXPLAIN.search(wish) or _IN_CHINESE.search(wish)
+        if not (understood or _IN_ENGLISH.search(wish) or _FILLER.fullmatch(wish.strip())):
+            refused.append(wish)
+    return found, refused
+
+
+def _quoted(wish: str) -> str:
+    """A wish as the reply quotes it: one line, cut short when long."""
+    line = " ".join(wish.split())
+    return line if len(line) <= QUOTED_WISH_CHARS else line[: QUOTED_WISH_CHARS - 1] + "…"
 
 
 def _build(work: EditWork) -> None:
@@ -82,16 +156,23 @@ def _build(work: EditWork) -> None:
     work.draft = explainer.build_explainer(
         upload, work.draft, total_ms, work.chinese, made, evidence, pace
     )
-    total_ms = work.draft["d"]
-    seconds = round(total_ms / 1000)
+    result = {"ok": True, "duration_ms": work.draft["d"], "tracks": len(work.draft["t"])}
+    args = {"file": upload.filename, "seconds": work.draft["d"] / 1000}
+    work.outcome.steps.append(ToolStep("build_explainer", args, result))
+
+
+def _built(work: EditWork) -> str:
+    """What was built, as the draft stands after every wish of the message."""
+    assert work.upload is not None
     captions = sum(
-        1 for track in work.draft["t"] for seg in track["sg"] if seg.get("role") == "caption"
+        1
+        for track in work.draft["t"]
+        for seg in track["sg"]
+        if seg.get("role") == "caption" and not seg.get("hide")
     )
-    work.step(
-        "build_explainer",
-        {"file": upload.filename, "seconds": total_ms / 1000},
-        say("built", work.chinese, seconds=seconds, name=upload.filename, captions=captions),
-    )
+    seconds = round(work.draft["d"] / 1000)
+    name = work.upload.filename
+    return say("built", work.chinese, seconds=seconds, name=name, captions=captions)
 
 
 def chance(seed: int, session_id: str, message: str, salt: str) -> float:

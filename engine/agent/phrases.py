@@ -91,6 +91,19 @@ _TEXT: dict[str, tuple[str, str]] = {
     "music_off": ("Removed the background music.", "已去掉背景音乐。"),
     "voice_on": ("The voice-over reads the video.", "已开启配音朗读。"),
     "voice_off": ("Turned the voice-over off.", "已关闭配音。"),
+    "not_understood": (
+        "I didn't understand “{wish}”, so nothing changed. You could say “make it 9:16”, "
+        "“add the title 'Hello'” or “no music”.",
+        "我没听懂“{wish}”，所以没有改动。可以试试“做成竖屏 9:16”、“加上标题 你好”或“去掉音乐”。",
+    ),
+    "already": (
+        "“{wish}”: the video is already like that.",
+        "“{wish}”：视频已经是这样了。",
+    ),
+    "not_understood_part": (
+        "I didn't understand “{wish}”, so I left that out.",
+        "我没听懂“{wish}”，这一条没有改。",
+    ),
     "undone": ("Undone: the previous version is back.", "已撤销，恢复到上一个版本。"),
     "nothing_to_undo": ("There is nothing to undo yet.", "还没有可以撤销的操作。"),
 }

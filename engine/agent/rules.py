@@ -53,7 +53,8 @@ class EditOutcome:
 
     @property
     def reply(self) -> str:
-        return " ".join(self.replies)
+        # Chinese sentences follow each other with no space after the full stop.
+        return " ".join(self.replies).replace("。 ", "。")
 
 
 @dataclass
@@ -87,7 +88,9 @@ class Rule:
 
 
 def _captured(match: re.Match[str]) -> str:
-    return (match.group("text") or match.group("quoted")).strip().strip("\"'“”「」 ")
+    groups = match.groupdict()
+    found = groups.get("text") or groups.get("quoted") or groups.get("bare") or ""
+    return found.strip().strip("\"'“”「」 ")
 
 
 def _aspect(work: EditWork, match: re.Match[str]) -> None:
@@ -176,25 +179,31 @@ _ASPECT_WORDS = {
     "1:1": ("1:1", "square", "方形", "正方形"),
 }
 _QUOTED = r"[\"“「'](?P<quoted>[^\"”」']+)[\"”」']"
+_NOT = r"(don'?t|do not|never)( add| use| want| put| need)?"  # "don't add music" is no music
 _I = re.IGNORECASE
 
 
-def _text_rule(intent: str, keyword: str, handler: Handler) -> Rule:
-    """`keyword: text to the end of the line` or `keyword "quoted text"`."""
-    pattern = rf"{keyword}\s*(?:[:：]\s*(?P<text>[^\n]+)|{_QUOTED})"
-    return Rule(intent, re.compile(pattern, _I), handler)
+def _text_rule(intent: str, keyword: str, handler: Handler, bare: str = "") -> Rule:
+    """`keyword: the text to the end of the wish` or `keyword "quoted text"`; with `bare`
+    (Chinese, where the meaning is clear without them), also `keyword [bare] the text`."""
+    pattern = rf"{keyword}\s*(?:[:：]\s*(?P<text>[^\n]+)|{_QUOTED}"
+    if bare:
+        pattern += rf"|(?:{bare})?\s*(?P<bare>[^\s:：][^\n]*)"
+    return Rule(intent, re.compile(pattern + ")", _I), handler)
 
 
 RULES: tuple[Rule, ...] = (
-    _text_rule("title", "title", _title),
-    _text_rule("title", "标题", _title),
-    _text_rule("caption", "caption", _caption_text),
-    _text_rule("caption", "字幕", _caption_text),
-    Rule(
+    Rule(  # before the titles: "去掉标题" is no title, not the title "去掉"
         "title_off",
-        re.compile(r"(no|remove|delete|without)( the)? title|去掉标题|删除标题", _I),
+        re.compile(
+            rf"({_NOT}|no|remove|delete|without)( the| a)? title|去掉标题|删除标题|不要标题", _I
+        ),
         _title_off,
     ),
+    _text_rule("title", "title", _title),
+    _text_rule("title", "标题", _title, bare="改成|改为|设为|设成|为|是|叫"),
+    _text_rule("caption", "caption", _caption_text),
+    _text_rule("caption", "字幕", _caption_text),
     Rule(
         "aspect",
         re.compile("|".join(_words(*words) for words in _ASPECT_WORDS.values()), _I),
@@ -213,7 +222,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "captions_off",
         re.compile(
-            r"(no|remove|hide|without|turn off)( the)? (captions?|subtitles?)|"
+            rf"({_NOT}|no|remove|hide|without|turn off)( the| any)? (captions?|subtitles?)|"
             r"(captions?|subtitles?) off|关闭字幕|去掉字幕|不要字幕|删除字幕",
             _I,
         ),
@@ -223,7 +232,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "voice_off",
         re.compile(
-            r"(no|remove|without|stop|turn off|mute)( the)? (voice|voice-?over|narration|narrator)|"
+            rf"({_NOT}|no|remove|without|stop|turn off|mute)( the| a)? "
+            r"(voice|voice-?over|narration|narrator)|"
             r"(voice|narration) off|不要配音|去掉配音|关闭配音|不要旁白|去掉旁白|关闭旁白",
             _I,
         ),
@@ -237,7 +247,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "music_off",
         re.compile(
-            r"(no|remove|without|stop|turn off)( the)?( background)? (music|bgm)|"
+            rf"({_NOT}|no|remove|without|stop|turn off)( the| any)?( background)? (music|bgm)|"
             r"mute(?! the voice| voice| narration)|"
             r"去掉音乐|不要音乐|关闭音乐|静音",
             _I,

@@ -201,10 +201,10 @@ def test_rebuilding_keeps_canvas_title_and_music() -> None:
 def test_several_intents_in_one_message() -> None:
     outcome = _apply('vertical, 10 seconds, title "A", add music')
 
-    assert [step.name for step in outcome.steps] == [
-        "set_title",
+    assert [step.name for step in outcome.steps] == [  # in the message's order
         "set_aspect",
         "set_duration",
+        "set_title",
         "set_music",
     ]
     assert outcome.draft is not None and outcome.draft["d"] == 10000
@@ -350,3 +350,64 @@ def test_the_voice_reads_what_sounds_right_and_the_screen_keeps_the_details() ->
     picture = next(text for text in shown if text.startswith("This one is"))
     assert "1920×1080" in picture and "1920" not in shown[picture]
     assert "landscape" in shown[picture]
+
+
+@pytest.mark.parametrize(
+    ("message", "title", "aspect", "music"),
+    [
+        ("make it 9:16 and add a title 'Cabin'", "Cabin", "9:16", "lofi"),
+        ("加标题：你好，加上欢快的背景音乐", "你好", "16:9", "upbeat"),
+        ("加上标题 你好", "你好", "16:9", "lofi"),
+        ('add a title "Hello, world" and make it square', "Hello, world", "1:1", "lofi"),
+    ],
+)
+def test_each_wish_of_a_message_is_applied_on_its_own(
+    message: str, title: str, aspect: str, music: str
+) -> None:
+    """A title ends where its wish ends (not at the end of the line), and needs no quotes or
+    colon in Chinese where the meaning is clear."""
+    draft = _apply(message).draft
+    assert draft is not None
+    assert _texts(draft, "title") == [title] and draft["m"]["aspect"] == aspect
+    [audio] = [track for track in draft["t"] if track["tt"] == TrackType.AUDIO]
+    assert audio["sg"][0]["gen"] == music
+
+
+@pytest.mark.parametrize("message", ["asdfghjkl", "make it sparkly", "x" * 5000, "/foo"])
+def test_a_wish_that_maps_to_no_edit_is_not_understood_and_changes_nothing(message: str) -> None:
+    outcome = _apply(message)
+
+    assert outcome.draft is None and not outcome.steps
+    assert outcome.reply.startswith("I didn't understand “")
+    assert "make it 9:16" in outcome.reply, "with examples"
+    assert len(outcome.reply) < 250, "a long message is quoted short"
+
+
+def test_the_wishes_understood_are_applied_and_the_others_named() -> None:
+    outcome = _apply("make it sparkly and no music")
+
+    assert outcome.draft is not None
+    assert all(track["tt"] != TrackType.AUDIO for track in outcome.draft["t"])
+    assert "Removed the background music." in outcome.reply
+    assert "I didn't understand “make it sparkly”" in outcome.reply
+
+
+@pytest.mark.parametrize("message", ["don't add music", "no music please"])
+def test_a_negated_wish_is_not_its_opposite(message: str) -> None:
+    draft = _apply(message).draft
+    assert draft is not None and all(track["tt"] != TrackType.AUDIO for track in draft["t"])
+
+
+def test_asking_for_what_already_holds_says_so_instead_of_claiming_a_change() -> None:
+    outcome = _apply("remove the title")
+
+    assert outcome.reply == "“remove the title”: the video is already like that."
+
+
+def test_the_reply_describes_the_draft_after_every_wish() -> None:
+    """A photo with "make it 20 seconds": the explainer is built, then stretched; the reply
+    says 20 seconds, never the length it was built at."""
+    outcome = edit("make it 20 seconds", empty_draft(), None, [PHOTO], LIMITS)
+
+    assert outcome.draft is not None and outcome.draft["d"] == 20000
+    assert "a 20-second explainer" in outcome.reply and "15" not in outcome.reply
