@@ -70,12 +70,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     process: ProcessSettings | None = None
     try:
         process = read_settings()
-        configure(process.core.log_level, process.core.log_format, process.secrets())
+        configure(_log_level(args, process), process.core.log_format, process.secrets())
         return _run(args, process)
     except KeyboardInterrupt:  # Ctrl-C: what was running has stopped; nothing more to say
         return 130
     except Exception as exc:
         return _fail(exc, process, verbose=args.verbose)
+
+
+# Commands a person reads in the terminal: log lines would land between the bot's own lines, so
+# they show only with -v or a LOG_LEVEL set on purpose (warnings and errors always do).
+CONVERSATIONS = frozenset({"demo", "chat"})
+
+
+def _log_level(args: argparse.Namespace, process: ProcessSettings) -> str:
+    if args.command in CONVERSATIONS and "log_level" not in process.core.model_fields_set:
+        return "INFO" if getattr(args, "verbose", False) else "WARNING"
+    return process.core.log_level
 
 
 def read_settings() -> ProcessSettings:

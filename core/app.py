@@ -140,7 +140,8 @@ class Core:
             await self.notifier.reply(work, text("reply.cancel_not_yours", work.language))
             return Submitted(intent=Intent.CANCEL, refused="not_yours")
         current = await self.queue.request_cancel(work.chat_key, only=running or "")
-        key = "reply.cancelled" if current else "reply.nothing_to_cancel"
+        # What runs says "Cancelled" itself once it has stopped: one "Cancelled", not two.
+        key = "reply.cancelling" if current else "reply.nothing_to_cancel"
         await self.notifier.reply(work, text(key, work.language))
         return Submitted(intent=Intent.CANCEL)
 

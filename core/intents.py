@@ -29,6 +29,7 @@ class Intent(StrEnum):
     LIMIT = "limit"  # an operator changes a fair-use limit for this chat
     ASPECT = "aspect"  # the chat's default aspect ratio
     PHOTOS = "photos"  # whether a group's plain photos are answered
+    UNKNOWN = "unknown"  # a command the bot does not have
     EDIT = "edit"  # everything else: the agent, over SSE
 
 
@@ -149,7 +150,7 @@ def _negated(text: str, at: int) -> bool:
 def route(text: str, *, has_attachments: bool = False, command: str | None = None) -> Intent:
     """The intent of a message: an explicit command, a file, a short control phrase, or an edit."""
     if command:
-        return COMMANDS.get(command.lower().lstrip("/"), Intent.EDIT)
+        return COMMANDS.get(command.lower().lstrip("/"), Intent.UNKNOWN)
     if has_attachments:
         return Intent.UPLOAD
     clean = " ".join(_QUOTED.sub(" ", normalise(text)).split())

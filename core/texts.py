@@ -65,6 +65,36 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "{text}\n\nSay “export” when you're happy with it.",
         "zh": "{text}\n\n满意的话，说“导出”即可。",
     },
+    "change.made": {"en": "The video: {parts}.", "zh": "视频：{parts}。"},
+    "change.made_captions": {"en": "{count} captions", "zh": "{count} 条字幕"},
+    "change.made_music": {"en": "music “{name}”", "zh": "背景音乐“{name}”"},
+    "change.title_added": {"en": "Added the title “{title}”.", "zh": "已添加标题“{title}”。"},
+    "change.title_removed": {"en": "Removed the title “{title}”.", "zh": "已去掉标题“{title}”。"},
+    "change.title": {"en": "Title “{old}” → “{new}”.", "zh": "标题“{old}” → “{new}”。"},
+    "change.aspect": {"en": "Aspect {old} → {new}.", "zh": "画面比例 {old} → {new}。"},
+    "change.length": {"en": "Length {old} s → {new} s.", "zh": "时长 {old} 秒 → {new} 秒。"},
+    "change.music_added": {"en": "Added music “{name}”.", "zh": "已添加背景音乐“{name}”。"},
+    "change.music_removed": {"en": "Removed the music.", "zh": "已去掉背景音乐。"},
+    "change.music": {"en": "Music “{old}” → “{new}”.", "zh": "背景音乐“{old}” → “{new}”。"},
+    "change.volume": {"en": "Music volume {old}% → {new}%.", "zh": "音乐音量 {old}% → {new}%。"},
+    "change.captions_on": {"en": "Captions on ({count}).", "zh": "字幕已打开（{count} 条）。"},
+    "change.captions_off": {"en": "Captions off.", "zh": "字幕已关闭。"},
+    "change.captions": {"en": "Captions changed ({count}).", "zh": "字幕已更改（{count} 条）。"},
+    "change.voice_on": {"en": "Voice-over on.", "zh": "配音已开启。"},
+    "change.voice_off": {"en": "Voice-over off.", "zh": "配音已关闭。"},
+    "change.language": {
+        "en": "Video language {old} → {new}.",
+        "zh": "视频语言 {old} → {new}。",
+    },
+    "change.none": {
+        "en": "Nothing in the video changed. You could say “make it 9:16” or “add the title "
+        "'Hello'”.",
+        "zh": "视频没有任何改动。可以试试“做成竖屏 9:16”或“加上标题 你好”。",
+    },
+    "reply.unknown_command": {
+        "en": "I don't know the command /{command}. /help lists what I can do.",
+        "zh": "我不认识 /{command} 这个命令。发送 /help 查看我能做什么。",
+    },
     "reply.small_picture": {
         "en": "This picture is only {width}×{height} pixels, so it will look blocky at 1080p: "
         "a larger original makes a sharper video.",
@@ -87,7 +117,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Started fresh: your next photo begins a new project.",
         "zh": "已重新开始：下一张图片将开启新项目。",
     },
-    "reply.cancelled": {"en": "🛑 Cancelled.", "zh": "🛑 已取消。"},
+    "reply.cancelling": {"en": "Stopping it…", "zh": "正在停止…"},
     "reply.nothing_to_cancel": {"en": "Nothing is running.", "zh": "当前没有进行中的任务。"},
     "reply.cancel_not_yours": {
         "en": "Only the person who asked for it or a group admin can cancel it.",

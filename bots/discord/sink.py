@@ -71,7 +71,9 @@ class DiscordSink:
         self, target: Target, progress: Progress, message_ref: str | None
     ) -> str | None:
         ref = self._ref(target)
-        if not progress.finished and not await self._throttle.may_edit(target.chat.key):
+        if progress.finished:  # the last word is never skipped, and still waits its turn
+            await self._throttle.wait_turn(target.chat.key)
+        elif not await self._throttle.may_edit(target.chat.key):
             return message_ref
         mentions = pings_only(target.requester.id).to_dict()
         if ref.token_alive(self._now()) and message_ref in (None, ORIGINAL):

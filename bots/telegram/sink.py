@@ -79,8 +79,11 @@ class TelegramSink:
                 message_thread_id=thread,
                 reply_parameters=self._reply_to(target),
             )
+            await self._throttle.may_edit(target.chat.key)  # its first edit waits a second too
             return str(sent.message_id)
-        if not progress.finished and not await self._throttle.may_edit(target.chat.key):
+        if progress.finished:  # the last word is never skipped, and still waits its turn
+            await self._throttle.wait_turn(target.chat.key)
+        elif not await self._throttle.may_edit(target.chat.key):
             return message_ref  # the next update will carry the news
         try:
             await self._bot.edit_message_text(progress.text, chat_id, int(message_ref))

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from core.backend.identity import Credentials, Identities
 from core.backend.nemo.client import NemoClient
-from core.backend.nemo.models import Credits, NemoSession, RenderStatus
+from core.backend.nemo.models import Credits, NemoSession, RenderStatus, SessionState
 from core.backend.nemo.multipart import MultipartFile
 from core.backend.sessions import Sessions
 from core.errors import (
@@ -161,11 +161,15 @@ class Backend:
 
     async def draft(self, chat_key: str, language: str) -> dict[str, Any]:
         """The session's current draft (the timeline)."""
+        return (await self.state(chat_key, language)).draft
 
-        async def state(access: Access) -> dict[str, Any]:
-            return (await self.client.state(access.token, access.session_id)).draft
+    async def state(self, chat_key: str, language: str) -> SessionState:
+        """The session's current state: the draft, the uploads, the canvas."""
 
-        return await self.call(chat_key, language, state)
+        async def latest(access: Access) -> SessionState:
+            return await self.client.state(access.token, access.session_id)
+
+        return await self.call(chat_key, language, latest)
 
     async def credits(self, chat_key: str, language: str) -> Credits:
         async def balance(access: Access) -> Credits:

@@ -39,15 +39,30 @@ _LABELS = {
 MAX_LABEL = 40
 
 
+def field_of(segment: Mapping[str, Any], track: Mapping[str, Any], key: str) -> Any:
+    """A descriptive field (name, text, role, volume...) where the contract allows it: on the
+    segment, in the segment's ``m``, or in the track's ``m``; None when in none."""
+    for holder in (segment, segment.get("m"), track.get("m")):
+        if isinstance(holder, Mapping) and holder.get(key) is not None:
+            return holder[key]
+    return None
+
+
+def segments_of(track: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    raw = track.get("sg")
+    return [sg for sg in raw if isinstance(sg, Mapping)] if isinstance(raw, list) else []
+
+
 def _seconds(ms: float) -> str:
     value = ms / 1000
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
-def _span(segments: list[Mapping[str, Any]]) -> str:
-    starts = [finite_number(sg.get("s")) or 0.0 for sg in segments]
+def _span(segments: list[Mapping[str, Any]], track: Mapping[str, Any]) -> str:
+    starts = [finite_number(field_of(sg, track, "s")) or 0.0 for sg in segments]
     ends = [
-        (finite_number(sg.get("s")) or 0.0) + (finite_number(sg.get("d")) or 0.0) for sg in segments
+        start + (finite_number(field_of(sg, track, "d")) or 0.0)
+        for start, sg in zip(starts, segments, strict=True)
     ]
     if not ends or max(ends) <= 0:
         return ""
@@ -60,27 +75,31 @@ def _clip(value: Any, fallback: str) -> str:
 
 
 def _describe(track: Mapping[str, Any], words: Mapping[str, str]) -> str:
-    raw = track.get("sg")
-    segments = [sg for sg in raw if isinstance(sg, Mapping)] if isinstance(raw, list) else []
-    span = _span(segments)
+    segments = segments_of(track)
+    span = _span(segments, track)
     close = ")" if span else ""
     kind = finite_number(track.get("tt"))
     first = segments[0] if segments else {}
+
+    def get(segment: Mapping[str, Any], key: str) -> Any:
+        return field_of(segment, track, key)
+
     if kind == 0:
-        names = [_clip(sg.get("name"), "clip") for sg in segments] or ["clip"]
+        names = list(dict.fromkeys(_clip(get(sg, "name"), "clip") for sg in segments)) or ["clip"]
         label = names[0] if len(names) == 1 else f"{names[0]} +{len(names) - 1}"
         return f"{words['video']}: {label}{span}{close}"
     if kind == 1:
-        volume = finite_number(first.get("vol"))
+        volume = finite_number(get(first, "vol"))
         level = f", {round(volume * 100 if volume <= 1 else volume)}%" if volume is not None else ""
-        name = _clip(first.get("name"), "music")
+        name = _clip(get(first, "name"), "music")
         return f"{words['bgm']}: {name}{span}{level if span else ''}{close}"
     if kind == 7:
-        titles = [sg for sg in segments if sg.get("role") == "title"]
+        titles = [sg for sg in segments if get(sg, "role") == "title"]
         if titles:
-            return f'{words["title"]}: "{_clip(titles[0].get("text"), "")}"{_span(titles)}{close}'
+            title = _clip(get(titles[0], "text"), "")
+            return f'{words["title"]}: "{title}"{_span(titles, track)}{close}'
         if len(segments) == 1:
-            return f'{words["text"]}: "{_clip(first.get("text"), "")}"{span}{close}'
+            return f'{words["text"]}: "{_clip(get(first, "text"), "")}"{span}{close}'
         return f"{words['text']}: {len(segments)} {words['captions']}{span}{close}"
     return f"{words['other']} {int(kind) if kind is not None else '?'}{span}{close}"
 

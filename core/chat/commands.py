@@ -42,10 +42,20 @@ class ChatCommands:
             Intent.LIMIT: self._limit,
             Intent.ASPECT: self._aspect,
             Intent.PHOTOS: self._photos,
+            Intent.UNKNOWN: self._unknown,
         }
 
     async def _help(self, work: Work, ctx: WorkContext) -> bool:
         await self._notifier.reply(work, text("help", work.language))
+        return True
+
+    async def _unknown(self, work: Work, ctx: WorkContext) -> bool:
+        """A command we do not have. In a group it may be another bot's: say nothing there."""
+        if not work.inbound.is_group:
+            command = (work.inbound.command or "").lstrip("/")[:32]
+            await self._notifier.reply(
+                work, text("reply.unknown_command", work.language, command=command)
+            )
         return True
 
     async def _language(self, work: Work, ctx: WorkContext) -> bool:

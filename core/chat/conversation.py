@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core.backend import Access, Backend, is_exportable, may_have_run, summarise
+from core.backend.changes import DraftFacts, changes, facts_of, unsaid
 from core.backend.nemo.multipart import MultipartFile
 from core.chat.agent_stream import Heard, StreamLimits, listen
 from core.chat.commands import ChatCommands, Handler, WorkContext
@@ -63,6 +64,7 @@ class ConversationConfig:
 
 
 SENT_OVER = "sent_over"  # the work note: the draft's fingerprint when the message went
+BEFORE = "before"  # the work note: what the draft showed then (`DraftFacts`)
 SMALL_PICTURE_SIDE = 400  # a picture whose longer side is shorter looks blocky at 1080p
 
 
@@ -166,9 +168,10 @@ class Conversation:
                 instruction += f", make it {aspect}"
             hint = work.notes.get(f"provenance.{work.item}")
             heard = await self._send(work, ctx, f"{instruction}\n{hint}" if hint else instruction)
-            translated = translate(heard.text)
-            if translated.text:
-                await self._notifier.reply(work, translated.text)
+            said = translate(heard.text).text
+            answer = " ".join([said, *await self._changes(work, said)]).strip()
+            if answer:
+                await self._notifier.reply(work, answer)
         if work.phase is Phase.SENT:
             await self._settle(work, ctx)  # resumed after a crash mid-stream
         if work.phase is Phase.EDITED:
@@ -251,7 +254,9 @@ class Conversation:
 
     async def _send_once(self, work: Work, ctx: WorkContext, message: str) -> Heard:
         await self._notifier.progress(work, Stage.THINKING)
-        work.notes[SENT_OVER] = fingerprint(await self._draft(work))
+        state = await self._backend.state(work.chat_key, self._session_language(work))
+        work.notes[SENT_OVER] = fingerprint(state.draft)
+        work.notes[BEFORE] = facts_of(state.draft, state.canvas).to_json()
         resting = work.phase
 
         async def still_working() -> None:
@@ -323,6 +328,15 @@ class Conversation:
         work.phase = Phase.EDITED
         await ctx.checkpoint()
 
+    async def _changes(self, work: Work, said: str) -> list[str]:
+        """What the message changed in the state, less what the agent's words already said."""
+        before = work.notes.get(BEFORE)
+        if before is None:  # a record written by an earlier version: say what there is
+            return [summarise(await self._draft(work), work.language)] if not said else []
+        state = await self._backend.state(work.chat_key, self._session_language(work))
+        after = facts_of(state.draft, state.canvas)
+        return unsaid(changes(DraftFacts.from_json(before), after, work.language), said)
+
     async def _draft(self, work: Work) -> dict[str, Any]:
         return await self._backend.draft(work.chat_key, self._session_language(work))
 
@@ -345,13 +359,14 @@ class Conversation:
             if translated.text:
                 await self._notifier.reply(work, translated.text)
             return await self._start_export(work, ctx)
-        body = translated.text
-        if not body or GuiAction.SHOW_TIMELINE in translated.actions:
+        said = translated.text
+        changed = await self._changes(work, said)
+        body = " ".join([said, *changed]).strip() or text("change.none", work.language)
+        if GuiAction.SHOW_TIMELINE in translated.actions:
             summary = summarise(await self._draft(work), work.language)
             body = f"{body}\n\n{summary}".strip()
         if GuiAction.SHOW_CREDITS in translated.actions:
             body = f"{body}\n\n{await self._credits_line(work)}".strip()
-        await self._notifier.progress(work, Stage.DONE)
         buttons = (
             Button(Action.EXPORT, text("button.export", work.language)),
             Button(Action.NEW, text("button.new", work.language)),
@@ -359,6 +374,7 @@ class Conversation:
         await self._notifier.reply(
             work, text("reply.offer_export", work.language, text=body), buttons
         )
+        await self._notifier.progress(work, Stage.DONE)  # the answer first, then "Done"
         return True
 
     async def _export(self, work: Work, ctx: WorkContext) -> bool:
@@ -372,8 +388,8 @@ class Conversation:
     async def _start_export(self, work: Work, ctx: WorkContext) -> bool:
         draft = await self._draft(work)
         if not is_exportable(draft):
-            await self._notifier.progress(work, Stage.DONE)
             await self._notifier.reply(work, text("reply.nothing_to_export", work.language))
+            await self._notifier.progress(work, Stage.DONE)
             work.done = True
             return True
         await self._notifier.progress(work, Stage.RENDERING, percent=0)

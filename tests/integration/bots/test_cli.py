@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from redis.asyncio import Redis
 
+from bots.sample import make_sample_photo
 from engine.api.server import RunningEngine
 from engine.render.probe import ffmpeg_binary, probe
+from tests.fixtures.engine import EngineFactory
 
 ROOT = Path(__file__).resolve().parents[3]
 FAST_ENGINE = {
@@ -61,8 +65,6 @@ async def test_demo_prints_the_path_of_a_1080p_h264_mp4_last(tmp_path: Path) -> 
 async def test_chat_json_speaks_json_lines_and_waits_for_the_video(
     redis: Redis, redis_url: str, key_prefix: str, engine: RunningEngine, tmp_path: Path
 ) -> None:
-    from bots.sample import make_sample_photo
-
     photo = make_sample_photo(tmp_path / "p.jpg", size=(800, 600))
     lines = [
         json.dumps({"text": "", "files": [str(photo)]}),
@@ -92,3 +94,130 @@ async def test_chat_json_speaks_json_lines_and_waits_for_the_video(
     (bad,) = [e for e in events if e["type"] == "problem"]
     assert bad["code"] == "bad_input"
     assert kinds.index("video") < len(kinds) - 1 - kinds[::-1].index("text")
+
+
+def chat_env(engine: RunningEngine, redis_url: str, key_prefix: str) -> dict[str, str]:
+    return {
+        "NEMO_API_BASE": engine.base_url,
+        "REDIS_URL": redis_url,
+        "REDIS_PREFIX": key_prefix,
+        "LOG_FORMAT": "text",
+    }
+
+
+def answers_by_message(printed: str) -> list[list[str]]:
+    """The text answers of each message, in the order they were answered (a chat's messages
+    are answered one after another, in the order they were sent)."""
+    events = [json.loads(line) for line in printed.splitlines() if line.strip()]
+    order: dict[str, list[str]] = {}
+    for event in events:
+        if event["type"] in ("text", "problem"):
+            order.setdefault(event["message"], []).append(event["text"])
+    return list(order.values())
+
+
+async def test_every_wish_is_answered_from_the_state_even_when_the_agent_says_nothing(
+    redis_url: str, key_prefix: str, make_engine: EngineFactory, tmp_path: Path
+) -> None:
+    """An agent that never says a word after an edit: each edit is still answered with what
+    changed in the session state; nonsense and an unknown command are answered as such."""
+    engine = make_engine(silent_edit_ratio=1.0)
+    photo = make_sample_photo(tmp_path / "p.jpg", size=(800, 600))
+    wishes = [
+        "add a title 'Hello'",
+        "make it 20 seconds",
+        "make it 9:16 and add a title 'Cabin'",
+        "asdfghjkl",
+        "/foo",
+        "加标题：你好，加上欢快的背景音乐",
+        "加上标题 再见",
+        "no music",
+        "no music",
+    ]
+    lines = [json.dumps({"text": "", "files": [str(photo)]})]
+    lines += [json.dumps({"text": wish}, ensure_ascii=False) for wish in wishes]
+    code, printed = await clipbridge(
+        "chat",
+        "--json",
+        "--out",
+        str(tmp_path / "videos"),
+        env=chat_env(engine, redis_url, key_prefix),
+        stdin="\n".join(lines).encode() + b"\n",
+    )
+
+    assert code == 0
+    _, title, length, two, nonsense, unknown, chinese, bare, music, again = [
+        " ".join(said) for said in answers_by_message(printed)
+    ]
+    assert "Added the title “Hello”." in title
+    assert re.search(r"Length \d+ s → 20 s\.", length), length
+    assert "Aspect 16:9 → 9:16." in two and "Title “Hello” → “Cabin”." in two
+    assert "20 s" not in two, "only what this message changed"
+    assert nonsense.startswith("I didn't understand “asdfghjkl”") and "Aspect" not in nonsense
+    assert unknown.startswith("I don't know the command /foo.")
+    assert "Title “Cabin” → “你好”." in chinese and "Music “Lo-fi” → “Upbeat”." in chinese
+    assert "Title “你好” → “再见”." in bare
+    assert "Removed the music." in music
+    assert "Nothing in the video changed." in again or "already" in again
+
+
+async def test_export_with_nothing_to_export_says_so(
+    redis_url: str, key_prefix: str, engine: RunningEngine, tmp_path: Path
+) -> None:
+    code, printed = await clipbridge(
+        "chat",
+        "--json",
+        env=chat_env(engine, redis_url, key_prefix),
+        stdin=json.dumps({"text": "export"}).encode() + b"\n",
+    )
+
+    assert code == 0
+    [said] = answers_by_message(printed)
+    assert said == ["There's nothing to export yet: send me a photo first."]
+
+
+async def test_cancel_mid_render_says_cancelled_once_and_sends_no_video(
+    redis_url: str, key_prefix: str, make_engine: EngineFactory, tmp_path: Path
+) -> None:
+    engine = make_engine(default_duration_s=40.0, fps=30, x264_preset="veryfast")  # slow
+    photo = make_sample_photo(tmp_path / "p.jpg", size=(800, 600))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.cli", "chat", "--json", "--out", str(tmp_path / "videos"),
+        cwd=ROOT, env={**os.environ, **chat_env(engine, redis_url, key_prefix)},
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(json.dumps({"text": "", "files": [str(photo)]}).encode() + b"\n")
+    events: list[dict[str, Any]] = []
+    async with asyncio.timeout(120):
+        while not any(e.get("stage") == "rendering" for e in events):
+            events.append(json.loads(await process.stdout.readline()))
+        process.stdin.write(json.dumps({"text": "/cancel"}).encode() + b"\n")
+        process.stdin.close()
+        rest, _ = await process.communicate()
+    events += [json.loads(line) for line in rest.decode().splitlines() if line.strip()]
+
+    assert process.returncode == 0
+    assert [e.get("stage") for e in events].count("cancelled") == 1
+    assert not any("Cancelled" in e.get("text", "") for e in events if e["type"] == "text")
+    assert any(e.get("text") == "Stopping it…" for e in events)
+    assert not [e for e in events if e["type"] == "video"]
+
+
+async def test_demo_into_head_ends_when_head_has_read_enough(tmp_path: Path) -> None:
+    """`clipbridge demo | head -2`: the closed pipe ends the demo (exit 0), it is not a failed
+    delivery to retry."""
+    env = {**os.environ, **FAST_ENGINE, "NEMO_API_BASE": "local", "REDIS_URL": ""}
+    shell = (
+        f"set -o pipefail; {sys.executable} -m bots.cli demo --out {tmp_path / 'd.mp4'} | head -2"
+    )
+    process = await asyncio.create_subprocess_exec(
+        "bash", "-c", shell, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    async with asyncio.timeout(30):
+        out, err = await process.communicate()
+
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert len(out.decode().splitlines()) == 2
+    assert "Traceback" not in err.decode()

@@ -3,6 +3,7 @@ server, the core and the local engine behind it."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from engine.api.server import RunningEngine
@@ -67,6 +68,10 @@ async def test_a_private_photo_comes_back_as_a_streamable_video(
     edits = [c for c in fake.calls_of("editMessageText") if c.params["message_id"] == progress_id]
     assert edits and all(c.status in (200, 400) for c in edits)
     assert fake.sent[chat["id"]][0]["text"].startswith("✅ Done")
+    # Edited at most once a second, from its first sending to its last word ("Done") included.
+    sent_at = next(c.at for c in fake.calls_of("sendMessage") if c.params["text"] == "⏳ Got it…")
+    times = [sent_at, *(c.at for c in edits)]
+    assert min(b - a for a, b in pairwise(times)) >= 0.95, [b - a for a, b in pairwise(times)]
     assert fake.calls_of("sendChatAction")
 
 
@@ -243,9 +248,12 @@ async def test_a_groups_running_job_is_cancelled_by_its_requester_or_an_admin_on
         fake.send_text(group, other, f"/cancel@{BOT_NAME[1:]}")
         await fake.wait_for(lambda f: refused in answers(f, group["id"]), within_s=30)
         fake.send_text(group, admin, f"/cancel@{BOT_NAME[1:]}")
-        await fake.wait_for(lambda f: "🛑 Cancelled." in answers(f, group["id"]), within_s=30)
+        progress = fake.sent[group["id"]][0]
+        await fake.wait_for(lambda f: progress["text"].startswith("🛑 Cancelled"), within_s=30)
 
     assert answers(fake, group["id"]).count(refused) == 1
+    assert "Stopping it…" in answers(fake, group["id"])
+    assert not any("Cancelled" in answer for answer in answers(fake, group["id"]))
     assert not videos(fake)
 
 

@@ -184,7 +184,8 @@ async def test_cancel_stops_a_render_before_it_is_delivered(
         await runtime.core.submit(message("c1", "status"))
         await sink.wait_for(lambda s: any(t.startswith("Timeline") for t in replies(s)))
 
-    assert "🛑 Cancelled." in replies(sink)
+    assert "Stopping it…" in replies(sink) and "🛑 Cancelled." not in replies(sink)
+    assert [e.stage for e in sink.of("progress")].count("cancelled") == 1, "one Cancelled"
     assert not sink.of("video")
 
 

@@ -63,7 +63,7 @@ def test_a_file_is_an_upload_whatever_the_caption_says() -> None:
 def test_an_explicit_command_wins_over_the_words() -> None:
     assert route("make it 9:16", command="/export") is Intent.EXPORT
     assert route("", command="lang") is Intent.LANGUAGE
-    assert route("whatever", command="unknown") is Intent.EDIT
+    assert route("whatever", command="foo") is Intent.UNKNOWN  # answered, never sent on
 
 
 def test_control_characters_and_bidi_marks_do_not_hide_a_command() -> None:

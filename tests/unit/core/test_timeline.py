@@ -67,3 +67,30 @@ def test_exportable_needs_a_track_with_segments() -> None:
 def test_canvas_and_duration_from_the_draft() -> None:
     assert canvas_and_duration(DRAFT) == (1080, 1920, 10.0)
     assert canvas_and_duration({}) == (1920, 1080, 0.0)
+
+
+def _placed(where: str) -> dict[str, Any]:
+    """The documented example with its names, texts, roles and volume on the segment, in the
+    segment's `m`, or in the track's `m` (the contract allows all three)."""
+    fields: list[dict[str, Any]] = [
+        {"name": "city timelapse"},
+        {"name": "Lo-fi", "vol": 0.35},
+        {"text": "Urban Dreams", "role": "title"},
+    ]
+    tracks = []
+    for kind, extra in zip((0, 1, 7), fields, strict=True):
+        segment: dict[str, Any] = {"s": 0, "d": 10000 if kind != 7 else 3000}
+        track: dict[str, Any] = {"tt": kind, "sg": [segment]}
+        if where == "segment":
+            segment.update(extra)
+        elif where == "segment m":
+            segment["m"] = extra
+        else:
+            track["m"] = extra
+        tracks.append(track)
+    return {"t": tracks, "d": 10000, "m": {"width": 1080, "height": 1920}}
+
+
+@pytest.mark.parametrize("where", ["segment", "segment m", "track m"])
+def test_fields_are_read_wherever_the_contract_allows(where: str) -> None:
+    assert summarise(_placed(where)) == summarise(DRAFT)
