@@ -88,7 +88,7 @@ def edit(
             outcome.replies[-1] = say("already", chinese, wish=_quoted(match.string))
     if build:
         outcome.replies.insert(0, _built(work))
-    outcome.replies += [say("not_understood_part", chinese, wish=_quoted(w)) for w in refused]
+    outcome.replies += _refusals(refused, chinese)
     outcome.draft = work.draft
     return outcome
 
@@ -135,6 +135,25 @@ def _read_wishes(message: str) -> tuple[list[tuple[Rule, re.Match[str]]], list[s
         if not (understood or _IN_ENGLISH.search(wish) or _FILLER.fullmatch(wish.strip())):
             refused.append(wish)
     return found, refused
+
+
+MAX_REFUSALS = 2  # wishes named as not understood; the rest are counted
+
+
+def _refusals(refused: list[str], chinese: bool) -> list[str]:
+    """One sentence naming what was not understood: up to MAX_REFUSALS wishes, then a count."""
+    unique = list(dict.fromkeys(" ".join(wish.split()) for wish in refused))
+    if not unique:
+        return []
+    named = [f"“{_quoted(wish)}”" for wish in unique[:MAX_REFUSALS]]
+    more = len(unique) - len(named)
+    if len(unique) == 1:
+        return [say("not_understood_part", chinese, wishes=named[0])]
+    wishes = ("、" if chinese else " or ").join(named)
+    if more:
+        listed = ("、" if chinese else ", ").join(named)
+        wishes = say("wishes_and_more", chinese, wishes=listed, count=more)
+    return [say("not_understood_parts", chinese, wishes=wishes)]
 
 
 def _quoted(wish: str) -> str:

@@ -101,9 +101,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "“{wish}”：视频已经是这样了。",
     ),
     "not_understood_part": (
-        "I didn't understand “{wish}”, so I left that out.",
-        "我没听懂“{wish}”，这一条没有改。",
+        "I didn't understand {wishes}, so I left that out.",
+        "我没听懂{wishes}，这一条没有改。",
     ),
+    "not_understood_parts": (
+        "I didn't understand {wishes}, so I left those out.",
+        "我没听懂{wishes}，这些没有改。",
+    ),
+    "wishes_and_more": ("{wishes} and {count} more", "{wishes}和另外 {count} 条"),
     "undone": ("Undone: the previous version is back.", "已撤销，恢复到上一个版本。"),
     "nothing_to_undo": ("There is nothing to undo yet.", "还没有可以撤销的操作。"),
 }
