@@ -122,9 +122,9 @@ async def _stopped(core: Core, sink: ConsoleSink, settings: Settings, interrupte
     """Ctrl-C: cancel what runs, say so once, 130. A closed output: just stop, 0."""
     if not interrupted:
         return 0
-    sink.closed.set()  # nothing more from the chat: one line says it all
+    sink.line(text("stage.cancelled", settings.default_language))
+    sink.closed.set()  # nothing more from the chat: that one line says it all
     await core.queue.request_cancel(CHAT.key)
-    print(text("stage.cancelled", settings.default_language), file=sys.stderr)
     return 130
 
 

@@ -34,6 +34,8 @@ _UNDO = re.compile(r"\bundo\b|\brevert\b|go back|撤销|撤回|恢复上一", _I
 _IN_CHINESE = re.compile(r"\bin (simplified )?(chinese|mandarin)\b|用中文|中文讲解|说中文|汉语", _I)
 _IN_ENGLISH = re.compile(r"\bin english\b|用英文|用英语|英文讲解|说英语", _I)
 _EXPLAIN = re.compile(r"explain|what is|generate|make a video|解释|讲解|介绍|生成", _I)
+# A question about the picture ("how it was created") is part of asking for the explainer.
+_QUESTION = re.compile(r"\b(what|how|why|who|where|when)\b|什么|如何|怎么|怎样|为什么|哪", _I)
 
 
 def edit(
@@ -131,7 +133,8 @@ def _read_wishes(message: str) -> tuple[list[tuple[Rule, re.Match[str]]], list[s
         intents = [(rule, match) for rule, match in find_intents(wish) if rule.intent not in seen]
         seen.update(rule.intent for rule, _ in intents)
         found += intents
-        understood = intents or _EXPLAIN.search(wish) or _IN_CHINESE.search(wish)
+        understood = intents or _EXPLAIN.search(wish) or _QUESTION.search(wish)
+        understood = understood or _IN_CHINESE.search(wish)
         if not (understood or _IN_ENGLISH.search(wish) or _FILLER.fullmatch(wish.strip())):
             refused.append(wish)
     return found, refused

@@ -411,3 +411,11 @@ def test_the_reply_describes_the_draft_after_every_wish() -> None:
 
     assert outcome.draft is not None and outcome.draft["d"] == 20000
     assert "a 20-second explainer" in outcome.reply and "15" not in outcome.reply
+
+
+def test_the_default_request_is_understood_whole() -> None:
+    """What a photo with no caption asks for: a question about it is part of the request."""
+    outcome = edit(
+        "explain what an AI image is and how it was created", empty_draft(), None, [PHOTO], LIMITS
+    )
+    assert outcome.draft is not None and "didn't understand" not in outcome.reply
