@@ -83,6 +83,10 @@ class ConsoleSink:
             self.closed.set()
             _quiet_stdout(self._stream)
 
+    @property
+    def json_lines(self) -> bool:
+        return self._json
+
     def line(self, text: str) -> None:
         """A line of the program's own (not the chat's), after any live progress line."""
         if self._open_line:

@@ -122,7 +122,11 @@ async def _stopped(core: Core, sink: ConsoleSink, settings: Settings, interrupte
     """Ctrl-C: cancel what runs, say so once, 130. A closed output: just stop, 0."""
     if not interrupted:
         return 0
-    sink.line(text("stage.cancelled", settings.default_language))
+    said = text("stage.cancelled", settings.default_language)
+    if sink.json_lines:  # the output stays JSON lines: the one line goes to stderr
+        print(said, file=sys.stderr)
+    else:
+        sink.line(said)
     sink.closed.set()  # nothing more from the chat: that one line says it all
     await core.queue.request_cancel(CHAT.key)
     return 130

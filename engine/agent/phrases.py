@@ -76,6 +76,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "画面比例已改为 {aspect}（{width}×{height}）。",
     ),
     "duration": ("The video now runs {seconds} seconds.", "视频时长已改为 {seconds} 秒。"),
+    "duration_voice": (
+        "The voice-over needs {seconds} seconds, so the video now runs {seconds} seconds "
+        "(say “no voice” for a shorter one).",
+        "配音需要 {seconds} 秒，所以视频时长改为 {seconds} 秒（说“不要配音”可以更短）。",
+    ),
     "title": ('Added the title "{title}".', "已添加标题“{title}”。"),
     "title_off": ("Removed the title.", "已去掉标题。"),
     "captions_on": ("Captions are on.", "字幕已打开。"),

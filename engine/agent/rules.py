@@ -9,6 +9,7 @@ the duration. An "off" rule hides its "on" twin (both find "music" in "no music"
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,8 +18,10 @@ from typing import Any
 from engine.agent import explainer
 from engine.agent.phrases import say
 from engine.agent.provenance_hint import Provenance
-from engine.draft import ASPECTS, Draft
+from engine.draft import ASPECTS, Draft, spoken_text
 from engine.state.sessions import Upload
+
+MIN_BREATH_MS = 250  # the shortest pause between two spoken sentences
 
 
 @dataclass(frozen=True)
@@ -106,10 +109,30 @@ def _duration(work: EditWork, match: re.Match[str]) -> None:
     amount = float(match.group("amount"))
     seconds = amount * 60 if match.group("unit").lower().startswith(("m", "分")) else amount
     seconds = max(work.limits.min_s, min(work.limits.max_s, seconds))
+    needed_s = math.ceil(_speaking_ms(work) / 1000)
+    if seconds < needed_s:  # shorter, the sentences would run into each other
+        seconds = float(needed_s)
+        reply = say("duration_voice", work.chinese, seconds=needed_s)
+    else:
+        reply = say("duration", work.chinese, seconds=f"{seconds:g}")
     work.draft = explainer.set_duration(work.draft, round(seconds * 1000))
-    work.step(
-        "set_duration", {"seconds": seconds}, say("duration", work.chinese, seconds=f"{seconds:g}")
-    )
+    work.step("set_duration", {"seconds": seconds}, reply)
+
+
+def _speaking_ms(work: EditWork) -> int:
+    """How long the voice-over takes to say every card and caption, one after another (0 with
+    no voice, or when the engine does not narrate)."""
+    speech_ms = work.limits.speech_ms
+    if speech_ms is None or work.draft["m"].get("voice") == "off":
+        return 0
+    chinese = work.draft["m"].get("language") == "zh"
+    spoken = [
+        spoken_text(seg)
+        for track in work.draft["t"]
+        for seg in track["sg"]
+        if seg.get("role") in ("card", "caption")
+    ]
+    return sum(speech_ms(line, chinese) + MIN_BREATH_MS for line in spoken if line)
 
 
 def _title(work: EditWork, match: re.Match[str]) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,36 @@ async def test_demo_into_head_ends_when_head_has_read_enough(tmp_path: Path) -> 
     assert process.returncode == 0, err.decode()[-2000:]
     assert len(out.decode().splitlines()) == 2
     assert "Traceback" not in err.decode()
+
+
+async def test_ctrl_c_cancels_what_runs_and_exits_130_with_one_line(
+    redis_url: str, key_prefix: str, make_engine: EngineFactory, tmp_path: Path
+) -> None:
+    engine = make_engine(default_duration_s=40.0, fps=30, x264_preset="veryfast")  # slow
+    photo = make_sample_photo(tmp_path / "p.jpg", size=(800, 600))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.cli", "chat", "--out", str(tmp_path / "videos"),
+        cwd=ROOT, env={**os.environ, **chat_env(engine, redis_url, key_prefix)},
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(f"/upload {photo}\n".encode())
+    printed: list[str] = []
+    async with asyncio.timeout(120):
+        while not any(line.startswith("🎬 Rendering") for line in printed):
+            printed.append((await process.stdout.readline()).decode().strip())
+        process.send_signal(signal.SIGINT)
+        rest, errors = await process.communicate()
+
+    assert process.returncode == 130
+    assert rest.decode().strip().splitlines()[-1:] == ["🛑 Cancelled."]
+    assert "Traceback" not in errors.decode()
+    # What ran was cancelled, not left for the next worker to finish: the chat opened again
+    # has nothing to resume and sends no video.
+    code, again = await clipbridge(
+        "chat", "--json", "--out", str(tmp_path / "videos"),
+        env=chat_env(engine, redis_url, key_prefix),
+    )  # fmt: skip
+    assert code == 0
+    assert not [line for line in again.splitlines() if '"type": "video"' in line]

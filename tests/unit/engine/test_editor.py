@@ -419,3 +419,19 @@ def test_the_default_request_is_understood_whole() -> None:
         "explain what an AI image is and how it was created", empty_draft(), None, [PHOTO], LIMITS
     )
     assert outcome.draft is not None and "didn't understand" not in outcome.reply
+
+
+def test_a_narrated_video_is_never_shorter_than_its_voice_over() -> None:
+    """Squeezed below the time its sentences take, the voice would talk over itself: the
+    length stops there, and the reply says why and how to go shorter."""
+    words_a_second = EditLimits(speech_ms=lambda line, chinese: 1000 * len(line.split()) // 3)
+    draft = edit("explain", empty_draft(), None, [PHOTO], words_a_second).draft
+    assert draft is not None
+
+    short = edit("make it 5 seconds", draft, None, [PHOTO], words_a_second)
+    assert short.draft is not None and short.draft["d"] > 5000
+    assert f"needs {short.draft['d'] // 1000} seconds" in short.reply and "no voice" in short.reply
+    quiet = edit("no voice", draft, None, [PHOTO], words_a_second).draft
+    assert quiet is not None
+    shorter = edit("make it 5 seconds", quiet, None, [PHOTO], words_a_second).draft
+    assert shorter is not None and shorter["d"] == 5000
