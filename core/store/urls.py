@@ -25,9 +25,9 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
-from redis.exceptions import AuthenticationError, AuthorizationError
+from redis.exceptions import AuthenticationError, AuthorizationError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -252,6 +252,22 @@ def _host_port(item: str, default_port: int, what: str) -> tuple[str, int]:
     return unquote(host), int(port_text)
 
 
+class FollowingMasterConnection(SentinelManagedConnection):
+    """redis-py's Sentinel connection, which takes READONLY from the master it knew for a
+    failover and re-asks the Sentinels, also when the READONLY comes from inside a script (a
+    job queue's enqueue, say): there redis-py sees only an error of the script, and the first
+    commands after a failover failed instead of following the new master."""
+
+    async def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().read_response(*args, **kwargs)
+        except ResponseError as exc:
+            if self.connection_pool.is_master and "READONLY" in str(exc):
+                await self.disconnect()
+                raise RedisConnectionError("the previous master is now a replica") from exc
+            raise
+
+
 class BlockingSentinelConnectionPool(SentinelConnectionPool, BlockingConnectionPool):
     """redis-py's Sentinel pool (it asks the Sentinels for the master on every new connection,
     and drops idle ones when the master moved) with the blocking pool's wait for a free one.
@@ -296,6 +312,7 @@ def redis_client(
     client: Redis = sentinel.master_for(
         target.service,
         connection_pool_class=BlockingSentinelConnectionPool,
+        connection_class=FollowingMasterConnection,
         max_connections=max_connections,
         timeout=wait_s,
         db=target.db,
