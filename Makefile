@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.synced
 # Never fetch a Python: use the one that made the venv.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test lint typecheck unit soak bench lock outdated clean
+.PHONY: demo test lint typecheck unit soak bench lock outdated trust-list clean
 
 # Only the first time: from then on `uv sync` keeps uv itself at the version uv.lock pins.
 $(BIN)/uv:
@@ -64,6 +64,11 @@ lock: $(BIN)/uv
 outdated: $(BIN)/uv
 	$(BIN)/uv lock --upgrade --dry-run
 	$(BIN)/uv tree --outdated --depth 1 --frozen --extra dev | grep latest || true
+
+# The public C2PA trust list C2PA signatures are verified against (needs the network; commit
+# the file it writes). core/provenance/trust/SOURCE.md says where it comes from.
+trust-list: $(STAMP)
+	$(BIN)/python deploy/trust_list.py core/provenance/trust/C2PA-TRUST-LIST.pem
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache

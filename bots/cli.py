@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
 
     add("doctor", help="check the settings, Redis, the backend and the bots")
 
+    provenance = add("provenance", help="what each picture's own record says of its making")
+    provenance.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    provenance.add_argument("--json", action="store_true", help="the finding as JSON lines")
+    provenance.add_argument("--lang", default="en", help="the card's language (en, zh)")
+
     engine = add("engine", help="run the local NemoVideo-compatible engine")
     engine.add_argument("--host", default=None)
     engine.add_argument("--port", type=int, default=None)
@@ -74,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, process)
     except KeyboardInterrupt:  # Ctrl-C: what was running has stopped; nothing more to say
         return 130
+    except BrokenPipeError:  # the reader went away (| head): it has read all it wanted
+        from bots.console import quiet_stdout
+
+        quiet_stdout(sys.stdout)
+        return 0
     except Exception as exc:
         return _fail(exc, process, verbose=args.verbose)
 
@@ -155,6 +165,12 @@ def _run(args: argparse.Namespace, process: ProcessSettings) -> int:
         from bots.doctor import doctor
 
         return asyncio.run(doctor(process))
+    if args.command == "provenance":
+        from bots.provenance_cli import show_provenance
+
+        return show_provenance(
+            args.files, as_json=args.json, language=args.lang, anchors=settings.c2pa_trust_anchors
+        )
     check_redis_url(settings.redis_url or "redis://")
     from bots import console_app
 

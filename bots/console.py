@@ -81,7 +81,7 @@ class ConsoleSink:
             self._stream.flush()
         except (BrokenPipeError, ValueError):  # the reader is gone, or the stream is closed
             self.closed.set()
-            _quiet_stdout(self._stream)
+            quiet_stdout(self._stream)
 
     @property
     def json_lines(self) -> bool:
@@ -163,7 +163,7 @@ class ConsoleSink:
         self._emit(target, event, f"⚠️  {problem.text}")
 
 
-def _quiet_stdout(stream: TextIO) -> None:
+def quiet_stdout(stream: TextIO) -> None:
     """Point a closed standard output at /dev/null, so that the interpreter's own flush at exit
     does not complain about the pipe either."""
     if stream is not sys.stdout:

@@ -26,6 +26,7 @@ from core.jobs import JobLimits, JobQueue, SaqScheduler
 from core.metrics import Metrics
 from core.outbound import Notifier, Reporter
 from core.ports import PlatformPorts
+from core.provenance.trust_anchors import trust_anchors
 from core.settings import Settings
 from core.store import ChatQueue, ChatSettings, Keys, Limiter
 
@@ -122,6 +123,7 @@ def build_core(
             settle_poll_s=settings.settle_poll_s,
             settle_max_s=settings.settle_max_s,
             scratch_dir=Path(settings.work_dir),
+            trust_anchors_pem=trust_anchors(settings.c2pa_trust_anchors),
         ),
     )
     turns = Turns(

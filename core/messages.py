@@ -37,6 +37,9 @@ class Attachment:
     filename: str
     mime: str | None = None
     size: int | None = None
+    # The platform re-encoded the picture and dropped its metadata (a Telegram photo sent as a
+    # photo, not as a file): a missing record says nothing about the original.
+    recompressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class Inbound:
             "text": self.text,
             "attachments": [
                 {"ref": a.ref, "filename": a.filename, "mime": a.mime, "size": a.size}
+                | ({"recompressed": True} if a.recompressed else {})
                 for a in self.attachments
             ],
             "command": self.command,

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     default_prompt: str = "explain what an AI image is and how it was created"
     max_upload_mb: int = 200
     ffmpeg_binary: str = ""  # empty: the static binary of the imageio-ffmpeg wheel
+    # C2PA signatures are verified against these anchors (a PEM file); empty: the public C2PA
+    # trust list shipped with clipbridge; "none": trust no signer.
+    c2pa_trust_anchors: str = ""
 
     # Fair use (0: no limit). Each can be changed for one chat by an operator with /limit.
     limit_user_messages_per_minute: int = 20

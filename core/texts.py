@@ -95,6 +95,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "I don't know the command /{command}. /help lists what I can do.",
         "zh": "我不认识 /{command} 这个命令。发送 /help 查看我能做什么。",
     },
+    "reply.send_as_file": {
+        "en": "Telegram re-compresses photos and removes their records: send the picture "
+        "“as a file” (📎 → File) to keep its record.",
+        "zh": "Telegram 会重新压缩照片并删除其中的记录："
+        "请以“文件”方式发送图片（📎 → 文件）以保留记录。",
+    },
     "reply.small_picture": {
         "en": "This picture is only {width}×{height} pixels, so it will look blocky at 1080p: "
         "a larger original makes a sharper video.",

@@ -101,7 +101,9 @@ def _attachments(message: Message) -> tuple[Attachment, ...]:
     if message.photo:
         largest = message.photo[-1]
         name = f"photo_{largest.file_unique_id}.jpg"
-        return (Attachment(largest.file_id, name, "image/jpeg", largest.file_size),)
+        return (
+            Attachment(largest.file_id, name, "image/jpeg", largest.file_size, recompressed=True),
+        )
     if message.document:
         doc = message.document
         name = doc.file_name or f"file_{doc.file_unique_id}"

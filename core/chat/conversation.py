@@ -61,6 +61,7 @@ class ConversationConfig:
     settle_max_s: float = 120.0
     tell_after_s: float = 30.0
     scratch_dir: Path = Path("var/work")  # a copy of an image while its provenance is read
+    trust_anchors_pem: str | None = None  # C2PA signers trusted (None: none)
 
 
 SENT_OVER = "sent_over"  # the work note: the draft's fingerprint when the message went
@@ -211,18 +212,20 @@ class Conversation:
         try:
             await self._backend.upload(work.chat_key, self._session_language(work), part)
             if keep:
-                await self._tell_provenance(work, copy)
+                await self._tell_provenance(work, copy, attachment.recompressed)
         finally:
             copy.unlink(missing_ok=True)
         work.phase = Phase.UPLOADED
         await ctx.checkpoint()
 
-    async def _tell_provenance(self, work: Work, copy: Path) -> None:
+    async def _tell_provenance(self, work: Work, copy: Path, recompressed: bool) -> None:
         """What the image's own record says: a card for the chat (with a word on a picture too
-        small for a sharp 1080p video), a hint for the agent."""
-        finding = await asyncio.to_thread(read_provenance, copy)
+        small for a sharp 1080p video, or one the platform stripped), a hint for the agent."""
+        finding = await asyncio.to_thread(read_provenance, copy, self._config.trust_anchors_pem)
         work.notes[f"provenance.{work.item}"] = agent_hint(finding)
         card = provenance_card(finding, work.language)
+        if recompressed and not finding.found:
+            card += "\n" + text("reply.send_as_file", work.language)
         width, height = finding.width or 0, finding.height or 0
         if 0 < max(width, height) < SMALL_PICTURE_SIDE:
             small = text("reply.small_picture", work.language, width=width, height=height)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -89,16 +90,23 @@ def read_c2pa(path: Path, meta: RawMetadata, policy: C2paPolicy) -> C2paFinding 
 
 
 def manifest_finding(store: object) -> C2paFinding:
-    """A C2paFinding from the library's JSON for a manifest store."""
+    """A C2paFinding from the library's JSON for a manifest store. When the active manifest only
+    edited the picture (a watermark, a crop, a conversion), what its ingredients' manifests say
+    about the picture's creation is reported (the manifest store holds them all)."""
     if not isinstance(store, dict):
         return _unread("the c2pa library returned no manifest store")
     manifests = store.get("manifests")
-    active = manifests.get(store.get("active_manifest")) if isinstance(manifests, dict) else None
+    manifests = manifests if isinstance(manifests, dict) else {}
+    active = manifests.get(store.get("active_manifest"))
     if not isinstance(active, dict):
         return _unread("the manifest store has no active manifest")
     signature = active.get("signature_info")
     signature = signature if isinstance(signature, dict) else {}
     status, validated, note = _verdict(store)
+    created = _creation(manifests, active)
+    actions = _actions(active)
+    edits = [a for a in actions if a in _EDITS and a != "c2pa.opened"] or actions
+    edited = next((a for a in edits if a in _EDITS), None) if created is not active else None
     return C2paFinding(
         claim_generator=_claim_generator(active),
         signer=clip(signature.get("issuer")) or clip(signature.get("common_name")),
@@ -107,22 +115,115 @@ def manifest_finding(store: object) -> C2paFinding:
         status=status,
         signer_common_name=clip(signature.get("common_name")),
         signed_at=clip(signature.get("time")),
-        digital_source_type=_source_type(active),
+        digital_source_type=_source_type(created),
+        software_agent=_software_agent(created) or _software_agent(active),
+        edited_last=_EDITS.get(edited or ""),
     )
+
+
+# Actions that change a picture without making it: a manifest with only these says nothing
+# about its creation, its parent ingredient's manifest does.
+_EDITS = {
+    "c2pa.watermarked": "watermarked",
+    "c2pa.edited": "edited",
+    "c2pa.cropped": "cropped",
+    "c2pa.resized": "resized",
+    "c2pa.converted": "converted",
+    "c2pa.transcoded": "transcoded",
+    "c2pa.color_adjustments": "colour-adjusted",
+    "c2pa.filtered": "filtered",
+    "c2pa.repackaged": "repackaged",
+    "c2pa.opened": "opened",
+    "c2pa.placed": "edited",
+}
+_CREATIONS = ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia")
+_MAX_DEPTH = 8  # parent links followed at most (a store is a chain, never a loop: bounded anyway)
+
+
+def _creation(manifests: dict[str, Any], active: dict[str, Any]) -> dict[str, Any]:
+    """The manifest that says how the picture was made: the nearest along the parent
+    ingredients (the active one first) whose actions say a trained model made it; the active
+    one when none does."""
+    current: dict[str, Any] | None = active
+    for _ in range(_MAX_DEPTH):
+        if current is None:
+            break
+        if _source_type(current) in _CREATIONS:
+            return current
+        current = _parent(manifests, current)
+    return active
+
+
+def _parent(manifests: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any] | None:
+    for ingredient in manifest.get("ingredients") or []:
+        if not isinstance(ingredient, dict) or ingredient.get("relationship") != "parentOf":
+            continue
+        label = ingredient.get("active_manifest") or ingredient.get("manifest")
+        found = manifests.get(label) if isinstance(label, str) else None
+        if isinstance(found, dict):
+            return found
+    return None
+
+
+def _actions(manifest: dict[str, Any]) -> list[str]:
+    return [str(action.get("action")) for action in _action_items(manifest)]
+
+
+def _action_items(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for assertion in manifest.get("assertions") or []:
+        if not isinstance(assertion, dict) or not str(assertion.get("label")).startswith(
+            "c2pa.actions"
+        ):
+            continue
+        data = assertion.get("data")
+        listed = data.get("actions") if isinstance(data, dict) else None
+        items += [action for action in listed or [] if isinstance(action, dict)]
+    return items
+
+
+def _software_agent(manifest: dict[str, Any]) -> str | None:
+    """The tool an action names: `softwareAgent` is a name (C2PA 1.x) or {"name": ...} (2.x)."""
+    for action in _action_items(manifest):
+        agent = action.get("softwareAgent")
+        name = agent.get("name") if isinstance(agent, dict) else agent
+        if isinstance(name, str) and (text := clip(name)) and not _UUID.fullmatch(text):
+            return text
+    return None
+
+
+_UUID = re.compile(r"[0-9a-fA-F-]{32,36}|urn:uuid:.*", re.IGNORECASE)
 
 
 def _verdict(store: dict[str, Any]) -> tuple[C2paStatus, bool | None, str | None]:
     state = store.get("validation_state")
     failures = _failures(store)
     codes = {str(item.get("code")) for item in failures}
+    altered = {code for code in codes if code.endswith((".mismatch", ".missing"))}
+    rejected = {code for code in codes if code in _REJECTED}
     if state == "Trusted" and not failures:
         return "trusted", True, None
-    if failures and state != "Invalid" and all(code.endswith(".untrusted") for code in codes):
+    if altered:
+        reasons = "; ".join(str(i.get("explanation") or i.get("code")) for i in failures[:3])
+        return (
+            "invalid",
+            False,
+            f"the picture or its record changed after signing: {reasons}"[:_NOTE_LIMIT],
+        )
+    if rejected:
+        why = sorted({_REJECTED[code] for code in rejected})
+        return (
+            "rejected",
+            False,
+            "the content is intact, but the signer's certificate is not accepted: "
+            + ", ".join(why),
+        )
+    if failures and all(code.endswith(".untrusted") for code in codes):
         return (
             "untrusted",
             False,
             "untrusted signer: the manifest is intact, but its certificate does not chain to a "
-            "trust anchor this reader knows, so the signature could not be verified",
+            "trust anchor this reader knows, so the signer could not be confirmed",
         )
     if failures or state == "Invalid":
         reasons = "; ".join(str(i.get("explanation") or i.get("code")) for i in failures[:3])
@@ -130,6 +231,18 @@ def _verdict(store: dict[str, Any]) -> tuple[C2paStatus, bool | None, str | None
     if state == "Valid":
         return "unverified", None, "the manifest is intact, but its signer's trust was not checked"
     return "unverified", None, "the c2pa library gave no verdict on the signature"
+
+
+# Status codes (C2PA §15.2.1) that refuse the signer's certificate itself, and why, in words.
+_REJECTED = {
+    "signingCredential.expired": "it has expired",
+    "signingCredential.revoked": "it was revoked",
+    "signingCredential.ocsp.revoked": "it was revoked",
+    "signingCredential.invalid": "it is not valid for signing",
+    "claimSignature.outsideValidity": "it was not valid when the picture was signed",
+    "timeStamp.outsideValidity": "its time stamp is outside its validity",
+    "algorithm.unsupported": "its signature algorithm is not supported",
+}
 
 
 def _failures(store: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,17 +264,11 @@ def _claim_generator(active: dict[str, Any]) -> str | None:
     return None
 
 
-def _source_type(active: dict[str, Any]) -> str | None:
-    for assertion in active.get("assertions") or []:
-        if not isinstance(assertion, dict) or not str(assertion.get("label")).startswith(
-            "c2pa.actions"
-        ):
-            continue
-        data = assertion.get("data")
-        for action in data.get("actions") or [] if isinstance(data, dict) else []:
-            code = action.get("digitalSourceType") if isinstance(action, dict) else None
-            if isinstance(code, str) and source_type_code(code):
-                return source_type_code(code)
+def _source_type(manifest: dict[str, Any]) -> str | None:
+    for action in _action_items(manifest):
+        code = action.get("digitalSourceType")
+        if isinstance(code, str) and source_type_code(code):
+            return source_type_code(code)
     return None
 
 

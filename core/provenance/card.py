@@ -30,25 +30,63 @@ _HEADLINE: dict[Kind, tuple[str, str]] = {
         "文件里有记录，但没有说明图片是怎么来的",
     ),
 }
-_SOURCE_TYPES = {
+# The IPTC digital source type vocabulary (cv.iptc.org/newscodes/digitalsourcetype), in words.
+# A code not in it is left out: a raw code is never shown.
+SOURCE_TYPES: dict[str, tuple[str, str]] = {
     "trainedAlgorithmicMedia": ("made by a generative AI model", "由生成式 AI 模型生成"),
     "compositeWithTrainedAlgorithmicMedia": (
         "a composite that includes AI-generated parts",
         "包含 AI 生成部分的合成图",
     ),
+    "algorithmicMedia": (
+        "made by an algorithm, not by a model trained on pictures",
+        "由算法生成，而不是由用图片训练的模型生成",
+    ),
+    "compositeSynthetic": (
+        "a composite that includes synthetic parts",
+        "包含合成元素的拼合图",
+    ),
+    "dataDrivenMedia": (
+        "made from data (a chart, a visualisation)",
+        "根据数据生成（图表、可视化）",
+    ),
     "digitalCapture": ("captured with a digital camera", "数码相机拍摄"),
     "computationalCapture": ("captured with computational photography", "计算摄影拍摄"),
-    "algorithmicallyEnhanced": ("enhanced by an algorithm", "经过算法增强"),
+    "negativeFilm": ("scanned from a film negative", "由胶片底片扫描"),
+    "positiveFilm": ("scanned from a film slide", "由正片（幻灯片）扫描"),
+    "print": ("scanned from a print", "由印刷品扫描"),
+    "screenCapture": ("a screenshot", "屏幕截图"),
+    "virtualRecording": ("recorded in a virtual environment", "在虚拟环境中录制"),
     "humanEdits": ("edited by a person", "经过人工编辑"),
+    "minorHumanEdits": ("lightly edited by a person", "经过少量人工编辑"),
+    "algorithmicallyEnhanced": ("enhanced by an algorithm", "经过算法增强"),
     "composite": ("a composite of several images", "多张图片的合成"),
+    "compositeCapture": ("a composite of several captures", "多次拍摄的合成"),
+    "digitalCreation": ("drawn or made by a person with software", "由人用软件绘制或制作"),
+    "digitalArt": ("drawn or made by a person with software", "由人用软件绘制或制作"),
 }
+
+
+def source_type_words(code: str | None, language: str = "en") -> str | None:
+    """The digital source type in words; None for no code or one outside the vocabulary."""
+    words = SOURCE_TYPES.get(code or "")
+    return words[int(language_of(language) == "zh")] if words else None
+
+
 _VERDICTS = {
-    "trusted": ("signature verified", "签名已验证"),
+    "trusted": ("content intact, signer verified", "内容完整，签名者已验证"),
     "untrusted": (
-        "not verified: the signer is not on a trust list",
-        "未能验证：签名者不在信任列表中",
+        "content intact, but the signer is not on a trust list this bot knows, so not verified",
+        "内容完整，但签名者不在本机器人所知的信任列表中，因此未能验证",
     ),
-    "invalid": ("failed validation", "验证未通过"),
+    "rejected": (
+        "content intact, but the signer's certificate is not accepted",
+        "内容完整，但签名者的证书未被接受",
+    ),
+    "invalid": (
+        "the picture or its record was altered after signing",
+        "签名之后图片或其记录被改动过",
+    ),
     "unverified": ("could not be verified", "无法验证"),
 }
 _WORDS = {
@@ -61,6 +99,8 @@ _WORDS = {
     "prompt": ("Prompt: “{}”", "提示词：“{}”"),
     "c2pa": ("Content Credentials (C2PA): ", "内容凭证（C2PA）："),
     "claimed": ("made with {}", "制作工具 {}"),
+    "agent": ("by {}", "由 {} 生成"),
+    "edited_last": ("then {}", "之后{}"),
     "signed": ("signed by {}", "签名者 {}"),
     "camera": ("Camera: ", "相机："),
     "taken": ("taken {}", "拍摄于 {}"),
@@ -154,8 +194,9 @@ def agent_hint(finding: Finding) -> str:
     if not finding.found:
         return "Provenance: no record found in the file."
     kind = _HINT_KINDS[finding.kind]
-    if finding.digital_source_type:
-        kind += f" ({finding.digital_source_type})"
+    source_type = source_type_words(finding.digital_source_type)
+    if source_type:
+        kind += f" ({source_type})"
     parts = [f"Provenance: {kind}"]
     generator = _join(finding.generator, finding.generator_version)
     parts += [f"generator: {generator}"] if generator else []
@@ -176,9 +217,8 @@ def agent_hint(finding: Finding) -> str:
 
 def _headline(finding: Finding, zh: int) -> str:
     text = _HEADLINE[finding.kind][zh]
-    code = finding.digital_source_type
-    if code:
-        phrase = _SOURCE_TYPES.get(code, (code, code))[zh]
+    phrase = source_type_words(finding.digital_source_type, "zh" if zh else "en")
+    if phrase:
         text += f"（{phrase}）" if zh else f" ({phrase})"
     return text + ("。" if zh else ".")
 
@@ -198,15 +238,36 @@ def _settings(finding: Finding, zh: int) -> list[str]:
     return parts
 
 
+_EDITED_ZH = {
+    "watermarked": "加了水印",
+    "edited": "经过编辑",
+    "cropped": "经过裁剪",
+    "resized": "调整了尺寸",
+    "converted": "转换了格式",
+    "transcoded": "重新编码",
+    "colour-adjusted": "调整了颜色",
+    "filtered": "加了滤镜",
+    "repackaged": "重新封装",
+    "opened": "被打开编辑",
+}
+
+
 def _c2pa_words(c2pa: C2paFinding, zh: int) -> str:
     parts = []
     if c2pa.claim_generator:
         parts.append(_WORDS["claimed"][zh].format(one_line(c2pa.claim_generator)))
+    agent = one_line(c2pa.software_agent)
+    if agent and agent.lower() not in (c2pa.claim_generator or "").lower():
+        parts.append(_WORDS["agent"][zh].format(agent))
+    if c2pa.edited_last:
+        done = _EDITED_ZH.get(c2pa.edited_last, c2pa.edited_last) if zh else c2pa.edited_last
+        parts.append(_WORDS["edited_last"][zh].format(done))
     if c2pa.signer:
         parts.append(_WORDS["signed"][zh].format(one_line(c2pa.signer)))
     verdict = _VERDICTS[c2pa.status][zh]
-    if c2pa.status == "unverified" and c2pa.validation_note and not zh:
-        verdict += f" ({c2pa.validation_note})"
+    if c2pa.status in ("unverified", "rejected") and c2pa.validation_note and not zh:
+        reason = c2pa.validation_note.rpartition(": ")[2] if c2pa.status == "rejected" else ""
+        verdict += f" ({reason or c2pa.validation_note})"
     parts.append(verdict)
     return ("；" if zh else "; ").join(parts)
 

@@ -1,23 +1,48 @@
-"""ComfyUI's record: the `prompt` chunk (the API graph that ran: node id -> class_type, inputs,
-links as [node id, slot]) and, when that is missing, the `workflow` chunk (the editor's graph,
-turned into the same shape for the widgets of the common nodes).
+"""ComfyUI's record: the `prompt` graph (the API graph that ran: node id -> class_type, inputs,
+links as [node id, slot]) and, when that is missing, the `workflow` graph (the editor's graph,
+turned into the same shape for the widgets of the common nodes). PNG keeps them in text chunks;
+the animated WebP saver and others keep them in EXIF text tags, "prompt:{...}" in Model and
+"workflow:{...}" in Make (see `generator_records`).
 
 The sampler node is the anchor: its own inputs first, then the nodes it links to (guider, noise,
 scheduler and sampler-select nodes of the custom-sampler graphs), the prompt along its `positive`
-link, the model along its `model` link back through LoRA and patch nodes to the loader.
+link (through conditioning nodes and custom text nodes: primitives, concatenations, stylers), the
+model along its `model` link back through LoRA and patch nodes to the loader.
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
-from typing import Any
+from typing import Any, Literal
 
 from core.provenance.finding import FIELD_LIMIT, GenerationRecord, clip, to_int
 from core.provenance.webui_records import load_json
 
 _SAMPLERS = ("KSampler", "KSamplerAdvanced", "SamplerCustomAdvanced", "SamplerCustom")
 _MODEL_KEYS = ("ckpt_name", "unet_name", "model_name")
-_TEXT_KEYS = ("text", "text_g", "t5xxl", "text_l", "clip_l", "prompt", "string", "value")
+_TEXT_KEYS = (
+    "text",
+    "text_g",
+    "t5xxl",
+    "text_l",
+    "clip_l",
+    "prompt",
+    "populated_text",
+    "wildcard_text",
+    "string",
+    "value",
+    "Text",
+)
+# Nodes that hold both prompts (loaders with prompt widgets, stylers) name them by their side.
+_SIDE_KEYS = {"positive": ("text_positive", "positive"), "negative": ("text_negative", "negative")}
+# Text nodes that join their text inputs (WAS Text Concatenate, StringConcatenate, JoinStrings...).
+_JOINING = re.compile(r"concat|join|combine|append", re.IGNORECASE)
+_PART = re.compile(r"(?:text|string)_?[a-z0-9]{0,3}", re.IGNORECASE)
+# Inputs that never lead to the prompt's text.
+_NOT_TEXT = frozenset(
+    {"model", "clip", "vae", "image", "pixels", "mask", "samples", "latent_image", "control_net"}
+)
 # A value may come from a primitive node; these are the names such nodes give it.
 _PRIMITIVE_KEYS = ("value", "seed", "int", "float", "string")
 _MAX_NODES = 5000
@@ -35,22 +60,34 @@ _WIDGETS = {
     "KSamplerSelect": ("sampler_name",),
     "BasicScheduler": ("scheduler", "steps"),
     "CFGGuider": ("cfg",),
+    "PrimitiveNode": ("value",),
+    "PrimitiveString": ("value",),
+    "PrimitiveStringMultiline": ("value",),
+    "StringConcatenate": ("string_a", "string_b", "delimiter"),
+    "Text Multiline": ("text",),
 }
 Graph = dict[str, dict[str, Any]]
 
 
 def parse_comfyui(prompt_text: str | None, workflow_text: str | None) -> GenerationRecord | None:
-    """The generation settings in ComfyUI's chunks; None when neither holds a usable graph."""
-    graph = _api_graph(load_json(prompt_text)) or _editor_graph(load_json(workflow_text))
+    """The generation settings in ComfyUI's PNG chunks; None when neither holds a usable graph."""
+    return parse_comfyui_data(load_json(prompt_text), load_json(workflow_text))
+
+
+def parse_comfyui_data(
+    prompt: object, workflow: object, source: str = "png:comfyui"
+) -> GenerationRecord | None:
+    """The generation settings in parsed ComfyUI graphs (the API prompt, the editor workflow)."""
+    graph = _api_graph(prompt) or _editor_graph(workflow)
     if not graph:
         return None
     sampler_id = next((i for i, n in graph.items() if n["class_type"] in _SAMPLERS), None)
     if sampler_id is None:
-        return GenerationRecord(source="png:comfyui", generator="ComfyUI", model=_any_model(graph))
+        return GenerationRecord(source=source, generator="ComfyUI", model=_any_model(graph))
     near = _reachable(graph, sampler_id, skip=("positive", "negative", "model", "clip"))
     width, height = _first(graph, near, "width"), _first(graph, near, "height")
     return GenerationRecord(
-        source="png:comfyui",
+        source=source,
         generator="ComfyUI",
         # Flux-style guiders take a single `conditioning` instead of positive and negative.
         prompt=clip(
@@ -66,6 +103,18 @@ def parse_comfyui(prompt_text: str | None, workflow_text: str | None) -> Generat
         width=to_int(width),
         height=to_int(height),
     )
+
+
+def graph_kind(data: object) -> Literal["prompt", "workflow"] | None:
+    """Whether parsed JSON is ComfyUI's API prompt graph, its editor workflow, or neither."""
+    if isinstance(data, dict) and isinstance(data.get("nodes"), list):
+        return "workflow"
+    if isinstance(data, dict) and any(
+        isinstance(node, dict) and "class_type" in node and isinstance(node.get("inputs"), dict)
+        for node in list(data.values())[:_MAX_NODES]
+    ):
+        return "prompt"
+    return None
 
 
 def _api_graph(data: object) -> Graph:
@@ -101,10 +150,16 @@ def _editor_graph(data: object) -> Graph:
     return graph
 
 
-def _linked(graph: Graph, value: object) -> dict[str, Any] | None:
+def _link_target(graph: Graph, value: object) -> str | None:
+    """The id of the node a [node id, slot] link comes from, when it is in the graph."""
     if isinstance(value, list) and len(value) == 2 and str(value[0]) in graph:
-        return graph[str(value[0])]
+        return str(value[0])
     return None
+
+
+def _linked(graph: Graph, value: object) -> dict[str, Any] | None:
+    target = _link_target(graph, value)
+    return None if target is None else graph[target]
 
 
 def _reachable(graph: Graph, start: str, skip: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -138,23 +193,43 @@ def _first(graph: Graph, nodes: list[dict[str, Any]], key: str) -> object:
 
 
 def _text_along(graph: Graph, nodes: list[dict[str, Any]], edge: str) -> str | None:
-    """The prompt text at the end of the first `edge` link (through conditioning nodes)."""
+    """The prompt text at the end of the first `edge` link (through conditioning nodes and the
+    custom nodes the text may come from), within _MAX_HOPS nodes in all."""
     start = next((node[edge] for node in nodes if edge in node), None)
-    source = _linked(graph, start)
-    for _ in range(_MAX_HOPS):
-        if source is None:
-            return None
-        for key in _TEXT_KEYS:
-            value = source.get(key)
-            if isinstance(value, str) and value.strip():
-                return value
-            if _linked(graph, value) is not None:
-                source = _linked(graph, value)
-                break
-        else:
-            link = next((v for v in source.values() if _linked(graph, v) is not None), None)
-            source = _linked(graph, link)
-    return None
+    keys = (*_SIDE_KEYS.get(edge, ()), *_TEXT_KEYS)
+    return _text_of(graph, start, keys, [_MAX_HOPS], set())
+
+
+def _text_of(
+    graph: Graph, value: object, keys: tuple[str, ...], budget: list[int], seen: set[str]
+) -> str | None:
+    """The text a value holds or is linked from; `budget` counts the nodes still to visit."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    node_id = _link_target(graph, value)
+    if node_id is None or node_id in seen or budget[0] <= 0:
+        return None
+    budget[0] -= 1
+    seen.add(node_id)
+    node = graph[node_id]
+    if _JOINING.search(node["class_type"]):
+        parts = [
+            _text_of(graph, part, keys, budget, seen)
+            for name, part in node.items()
+            if _PART.fullmatch(name)
+        ]
+        delimiter = node.get("delimiter", node.get("separator", ", "))
+        joined = (delimiter if isinstance(delimiter, str) else ", ").join(filter(None, parts))
+        if joined.strip():
+            return joined
+    for key in keys:
+        if key in node:
+            text = _text_of(graph, node[key], keys, budget, seen)
+            if text:
+                return text
+    # A conditioning node (combine, ControlNet, guidance...): on along its first linked input.
+    link = next((v for k, v in node.items() if k not in _NOT_TEXT and _link_target(graph, v)), None)
+    return _text_of(graph, link, keys, budget, seen)
 
 
 def _model_along(graph: Graph, nodes: list[dict[str, Any]]) -> str | None:

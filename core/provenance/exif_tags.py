@@ -1,5 +1,10 @@
 """The few EXIF tags that say how an image was made, read with Pillow from the raw EXIF block
-(no image is opened: `Image.Exif` parses the TIFF structure alone)."""
+(no image is opened: `Image.Exif` parses the TIFF structure alone).
+
+Generators also use text tags for their records: ComfyUI's WebP saver writes "prompt:{...}" into
+Model and "workflow:{...}" into Make, other savers JSON into ImageDescription or UserComment. Such
+a tag is handed on as a record text and never read as a camera or a program name.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,10 @@ log = logging.getLogger(__name__)
 # EXIF UserComment starts with an 8-byte character code; A1111 writes its parameters there in
 # JPEG and WebP, as UNICODE (UTF-16, big-endian from piexif).
 _CHARSETS = {b"ASCII\0\0\0": "ascii", b"UNICODE\0": "utf-16", b"\0" * 8: "utf-8"}
+# A record rather than a name: JSON, or JSON behind a short label ("prompt:", "Workflow: ").
+_RECORD = re.compile(r"\s*(?:[A-Za-z]\w{0,19}\s*:\s*)?[\[{]")
+# A record text is kept whole (its JSON must parse); the EXIF block itself is capped far below.
+RECORD_TEXT_LIMIT = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -28,10 +37,15 @@ class ExifFacts:
     taken_at: str | None = None
     software: str | None = None
     user_comment: str | None = None
+    # (tag name, text) of the text tags holding a generator's JSON record, in tag order:
+    # "make", "model", "description", "user_comment".
+    record_texts: tuple[tuple[str, str], ...] = ()
 
     @property
     def any(self) -> bool:
-        return any((self.make, self.model, self.taken_at, self.software, self.user_comment))
+        return any(
+            (self.make, self.model, self.taken_at, self.software, self.user_comment)
+        ) or bool(self.record_texts)
 
 
 # EXIF's own date form, "2026:10:03 18:42:10", shown as people write it: "2026-10-03 18:42".
@@ -57,14 +71,28 @@ def read_exif(data: bytes) -> ExifFacts | None:
             warnings.simplefilter("ignore")
             exif.load(data)
             sub = exif.get_ifd(ExifTags.IFD.Exif)
+            texts = {
+                "make": _text(exif.get(ExifTags.Base.Make)),
+                "model": _text(exif.get(ExifTags.Base.Model)),
+                "description": _text(exif.get(ExifTags.Base.ImageDescription)),
+                "user_comment": _user_comment(sub.get(ExifTags.Base.UserComment)),
+            }
+            records = tuple(
+                (tag, text[:RECORD_TEXT_LIMIT])
+                for tag, text in texts.items()
+                if text is not None and is_record_text(text)
+            )
+            software = _text(exif.get(ExifTags.Base.Software))
+            comment = texts["user_comment"]
             facts = ExifFacts(
-                make=clip(exif.get(ExifTags.Base.Make)),
-                model=clip(exif.get(ExifTags.Base.Model)),
+                make=_name(texts["make"]),
+                model=_name(texts["model"]),
                 taken_at=_when(
                     sub.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
                 ),
-                software=clip(exif.get(ExifTags.Base.Software)),
-                user_comment=_user_comment(sub.get(ExifTags.Base.UserComment)),
+                software=_name(software),
+                user_comment=clip(comment, FIELD_LIMIT * 4) if comment else None,
+                record_texts=records,
             )
     except Exception:  # any damage in the TIFF structure means no EXIF facts
         log.debug("unreadable EXIF block", exc_info=True)
@@ -72,9 +100,29 @@ def read_exif(data: bytes) -> ExifFacts | None:
     return facts if facts.any else None
 
 
+def is_record_text(text: str) -> bool:
+    """Whether a text tag holds a record (JSON, maybe behind a label) rather than a name."""
+    return _RECORD.match(text) is not None
+
+
+def _name(text: str | None) -> str | None:
+    """A tag's text as a name (camera make, model, program), never a generator's record."""
+    return None if text is None or is_record_text(text) else clip(text)
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return None
+    # NovelAI's WebP puts NULs before its ImageDescription; ASCII tags end in one.
+    text = value.strip("\0").strip()
+    return text or None
+
+
 def _user_comment(value: object) -> str | None:
     if isinstance(value, str):
-        return clip(value.strip("\0"), FIELD_LIMIT * 4)
+        return value.strip("\0").strip() or None
     if not isinstance(value, bytes) or len(value) <= 8:
         return None
     encoding = _CHARSETS.get(value[:8])
@@ -86,6 +134,9 @@ def _user_comment(value: object) -> str | None:
         text = body.decode("utf-16-le" if little else "utf-16-be", "replace")
     elif encoding is not None:
         text = body.decode(encoding, "replace")
+    elif value.lstrip()[:1] in (b"{", b"["):
+        # Some savers write their JSON as UTF-8 with no character code in front.
+        text = value.decode("utf-8", "replace")
     else:
         return None
-    return clip(text.strip("\0"), FIELD_LIMIT * 4)
+    return text.strip("\0").strip() or None

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["ai", "camera", "edited", "unknown"]
-C2paStatus = Literal["trusted", "untrusted", "invalid", "unverified"]
+# trusted: intact, signer on a trust list; untrusted: intact, signer on none this reader knows;
+# rejected: intact, but the signer's certificate is not accepted (expired, revoked, not for
+# signing); invalid: altered after signing; unverified: no verdict.
+C2paStatus = Literal["trusted", "untrusted", "rejected", "invalid", "unverified"]
 
 # The card and the agent hint show at most this much of a prompt.
 PROMPT_LIMIT = 300
@@ -72,6 +75,8 @@ class C2paFinding:
     signer_common_name: str | None = None
     signed_at: str | None = None
     digital_source_type: str | None = None
+    software_agent: str | None = None  # the tool the actions name ("GPT-4o", "Photoshop")
+    edited_last: str | None = None  # the active manifest's action when it only edited (watermark)
 
 
 @dataclass(frozen=True)

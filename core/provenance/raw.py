@@ -26,6 +26,8 @@ _BLOCK = 1 << 16
 # Only these PNG text keywords can carry a record; every other text chunk is skipped unread.
 TEXT_KEYS = frozenset(
     {"parameters", "prompt", "workflow", "Comment", "Software", "Source", "XML:com.adobe.xmp"}
+    # InvokeAI's records (newest to oldest) and NovelAI's prompt.
+    | {"invokeai_metadata", "sd-metadata", "Dream", "Description"}
 )
 
 

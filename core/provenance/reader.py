@@ -17,6 +17,13 @@ from core.provenance.comfyui_graph import parse_comfyui
 from core.provenance.containers import read_raw
 from core.provenance.exif_tags import ExifFacts, read_exif
 from core.provenance.finding import C2paFinding, Finding, GenerationRecord, Kind, clip
+from core.provenance.generator_records import (
+    name_comfyui_savers,
+    parse_draw_things,
+    parse_exif_records,
+    parse_invokeai,
+    parse_record,
+)
 from core.provenance.raw import RawMetadata
 from core.provenance.webui_records import is_novelai, parse_novelai, parse_parameters
 from core.provenance.xmp_packet import XmpFacts, read_xmp
@@ -24,21 +31,21 @@ from core.provenance.xmp_packet import XmpFacts, read_xmp
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# IPTC digital source types, by what they say the image is.
+# IPTC digital source types, by what they say the image is. Only a trained model makes an "AI"
+# image: `algorithmicMedia` (a formula, no training data) and `compositeSynthetic` are software.
 _SOURCE_KINDS: dict[str, Kind] = dict.fromkeys(
+    ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia"), "ai"
+)
+_SOURCE_KINDS |= dict.fromkeys(
+    ("digitalCapture", "computationalCapture", "negativeFilm", "positiveFilm", "print"), "camera"
+)
+_SOURCE_KINDS |= dict.fromkeys(
     (
-        "trainedAlgorithmicMedia",
-        "compositeWithTrainedAlgorithmicMedia",
         "algorithmicMedia",
         "compositeSynthetic",
-    ),
-    "ai",
-)
-_SOURCE_KINDS |= dict.fromkeys(
-    ("digitalCapture", "computationalCapture", "negativeFilm", "positiveFilm"), "camera"
-)
-_SOURCE_KINDS |= dict.fromkeys(
-    (
+        "dataDrivenMedia",
+        "screenCapture",
+        "virtualRecording",
         "humanEdits",
         "minorHumanEdits",
         "algorithmicallyEnhanced",
@@ -64,6 +71,7 @@ _AI_TOOLS = (
     "invokeai",
     "fooocus",
     "automatic1111",
+    "draw things",
 )
 _PARAMETER_MARK = "Steps: "
 _SETTINGS = tuple(f.name for f in fields(GenerationRecord) if f.name != "source")
@@ -112,17 +120,30 @@ def _records(meta: RawMetadata, exif: ExifFacts | None) -> list[GenerationRecord
     texts = meta.texts
     found: list[GenerationRecord | None] = []
     if "parameters" in texts:
-        found.append(_guard(parse_parameters, texts["parameters"], "png:parameters"))
+        found.append(_guard(parse_record, texts["parameters"], "png:parameters"))
     if "prompt" in texts or "workflow" in texts:
         found.append(_guard(parse_comfyui, texts.get("prompt"), texts.get("workflow")))
+    found.append(_guard(parse_invokeai, texts))
     software, source = texts.get("Software"), texts.get("Source")
     if "Comment" in texts and is_novelai(software, source, texts["Comment"]):
-        found.append(_guard(parse_novelai, texts["Comment"], software, source))
+        description = texts.get("Description")
+        found.append(_guard(parse_novelai, texts["Comment"], software, source, description))
+    # JSON in EXIF text tags: ComfyUI's graphs in Make/Model, SwarmUI, Fooocus, NovelAI's WebP.
+    found += (_guard(parse_exif_records, exif.record_texts) or []) if exif else []
     # In a comment a web UI's record counts only with its settings line (a generator is named).
-    for text, label in ((exif.user_comment if exif else None, "exif"), (meta.comment, "jpeg:com")):
-        record = _guard(parse_parameters, text, label) if text and _PARAMETER_MARK in text else None
-        found.append(record if record is not None and record.generator else None)
-    return [record for record in found if record is not None]
+    comment = exif.user_comment if exif else None
+    if comment and _PARAMETER_MARK in comment:
+        found.append(_named(_guard(parse_parameters, comment, "exif")))
+    jpeg_comment = meta.comment or ""  # a JPEG COM segment: A1111 text, or Fooocus' JSON
+    if _PARAMETER_MARK in jpeg_comment or jpeg_comment.lstrip().startswith("{"):
+        found.append(_named(_guard(parse_record, jpeg_comment, "jpeg:com")))
+    if meta.xmp:
+        found.append(_guard(parse_draw_things, meta.xmp))
+    return name_comfyui_savers([record for record in found if record is not None])
+
+
+def _named(record: GenerationRecord | None) -> GenerationRecord | None:
+    return record if record is not None and record.generator else None
 
 
 def merge(

@@ -1,5 +1,7 @@
-"""Records that web UIs write as text: A1111/Forge `parameters` (also in EXIF UserComment for
-JPEG and WebP), its JSON cousin from Fooocus, and NovelAI's `Comment` JSON."""
+"""Records that web UIs write as text: the A1111-style `parameters` (A1111 itself, Forge and its
+forks, SD.Next, Fooocus' A1111 scheme, Civitai's generator, ComfyUI savers; also in EXIF
+UserComment for JPEG and WebP) and NovelAI's `Comment` JSON with its `Description` prompt.
+JSON records of other generators are read in `generator_records`."""
 
 from __future__ import annotations
 
@@ -16,6 +18,16 @@ _SETTINGS_LINE_MAX = 10_000
 _NEGATIVE = "Negative prompt:"
 _SIZE = re.compile(r"^\s*\(?\s*(\d{1,6})\s*[x×,*]\s*(\d{1,6})")
 _MODEL_HASH_SUFFIX = re.compile(r"\s+[0-9A-Fa-f]{8}$")
+# Forge stamps "f" + its version + A1111's: "f2.0.1v1.10.1-previous-669-gdfdcbab6"; reForge puts
+# a dash before A1111's part: "f1.3.0-v1.10.1RC-...", "f2.0.0dev-v1.10.1RC-...".
+_FORGE = re.compile(r"f\d")
+_REFORGE = re.compile(r"f\d+(?:\.\d+)*[a-z]*(?:-[a-z]+)*-v\d", re.IGNORECASE)
+# SD.Next writes its git commit as the version, next to "App: SD.Next" and "Backend: ...".
+_COMMIT = re.compile(r"[0-9a-f]{7,40}")
+# Civitai's generator ends its settings line with these two, each a JSON value.
+_CIVITAI_RESOURCES = "Civitai resources:"
+_CIVITAI_METADATA = "Civitai metadata:"
+_DECODER = json.JSONDecoder()
 
 
 def load_json(text: str | None) -> Any:
@@ -29,59 +41,100 @@ def load_json(text: str | None) -> Any:
 
 
 def parse_parameters(text: str, source: str) -> GenerationRecord | None:
-    """An A1111-style `parameters` text: prompt lines, 'Negative prompt: ...', settings line."""
+    """An A1111-style text: prompt lines, 'Negative prompt: ...', then the settings line.
+
+    A JSON object is not this layout (see `generator_records.parse_record`): it gives None.
+    """
     stripped = text.strip()
-    if stripped.startswith("{"):
-        data = load_json(stripped)
-        return _fooocus(data, source) if isinstance(data, dict) else None
+    if stripped.startswith("{") and isinstance(load_json(stripped), dict):
+        return None
     lines = stripped.split("\n")
-    settings = _settings(lines[-1]) if len(lines[-1]) <= _SETTINGS_LINE_MAX else {}
+    line, civitai = _without_civitai_metadata(lines[-1])
+    settings = _settings(line) if len(line) <= _SETTINGS_LINE_MAX else {}
     if len(settings) >= 3:
         lines.pop()
     else:
-        settings = {}
+        settings, civitai = {}, False
     prompt: list[str] = []
     negative: list[str] = []
-    for line in lines:
-        if line.startswith(_NEGATIVE):
-            negative.append(line[len(_NEGATIVE) :].strip())
+    for text_line in lines:
+        if text_line.startswith(_NEGATIVE):
+            negative.append(text_line[len(_NEGATIVE) :].strip())
         else:
-            (negative if negative else prompt).append(line)
+            (negative if negative else prompt).append(text_line)
     if not settings and not prompt:
         return None
-    width, height = _size(settings.get("Size"))
+    name, version = webui_identity(settings, civitai=civitai) if settings else (None, None)
+    width, height = size_of(settings.get("Size"))
+    model = settings.get("Model") or _civitai_checkpoint(line) or settings.get("Model hash")
     return GenerationRecord(
         source=source,
-        generator=_webui_name(settings) if settings else None,
-        generator_version=clip(settings.get("Version")),
+        generator=name,
+        generator_version=version,
         prompt=clip("\n".join(prompt), FIELD_LIMIT),
         negative_prompt=clip("\n".join(negative), FIELD_LIMIT),
-        model=clip(settings.get("Model") or settings.get("Model hash")),
+        model=clip(model),
         seed=clip(settings.get("Seed")),
         steps=to_int(settings.get("Steps")),
         sampler=clip(settings.get("Sampler")),
-        cfg=clip(settings.get("CFG scale")),
+        cfg=clip(settings.get("CFG scale") or settings.get("Guidance Scale")),
         width=width,
         height=height,
     )
 
 
-def parse_novelai(comment: str, software: str | None, source_text: str | None) -> GenerationRecord:
-    """NovelAI's `Comment` JSON; the model is named by the `Source` text, minus its hash."""
-    data = load_json(comment)
+def webui_identity(settings: dict[str, str], *, civitai: bool = False) -> tuple[str, str | None]:
+    """Which A1111-style tool wrote a settings line, and its version without the name."""
+    version = settings.get("Version", "").strip()
+    app = settings.get("App", "").strip()
+    # "Civitai metadata" (remix ids, the site's workflow) comes from Civitai's own generator only,
+    # which runs ComfyUI: it wins over a "Version: ComfyUI" that saver nodes also write.
+    if civitai:
+        return "Civitai", None
+    if "comfyui" in (app.lower(), version.lower().partition(" ")[0]):
+        return "ComfyUI", None
+    if app.lower() in ("sd.next", "sdnext") or (
+        not app and "Backend" in settings and _COMMIT.fullmatch(version)
+    ):
+        return "SD.Next", clip(version)
+    for name in ("RuinedFooocus", "Fooocus"):
+        if version.startswith(name):
+            return name, clip(version[len(name) :])
+    if version.lower() in ("classic", "neo"):
+        return "Forge", version.lower()
+    if _REFORGE.match(version):
+        return "reForge", clip(version)
+    if _FORGE.match(version):
+        return "Forge", clip(version)
+    if _CIVITAI_RESOURCES[:-1] in settings:
+        return "Civitai", None
+    return (clip(app) or "Automatic1111"), clip(version)
+
+
+def parse_novelai(
+    comment: str | dict[str, Any],
+    software: str | None,
+    source_text: str | None,
+    description: str | None = None,
+    source: str = "png:novelai",
+) -> GenerationRecord:
+    """NovelAI's `Comment` JSON (v1-v4); the prompt falls back to the `Description` text, the
+    model is named by the `Source` text, minus its hash."""
+    data = load_json(comment) if isinstance(comment, str) else comment
     data = data if isinstance(data, dict) else {}
     prompt = data.get("prompt")
-    v4_prompt = data.get("v4_prompt")
-    caption = v4_prompt.get("caption") if isinstance(v4_prompt, dict) else None
-    if not isinstance(prompt, str) and isinstance(caption, dict):
-        prompt = caption.get("base_caption")
+    if not isinstance(prompt, str) or not prompt.strip():
+        prompt = _v4_caption(data.get("v4_prompt")) or description
+    negative = data.get("uc")
+    if not isinstance(negative, str) or not negative.strip():
+        negative = _v4_caption(data.get("v4_negative_prompt"))
     model = _MODEL_HASH_SUFFIX.sub("", source_text.strip()) if source_text else None
     return GenerationRecord(
-        source="png:novelai",
+        source=source,
         generator="NovelAI",
         generator_version=clip(software.removeprefix("NovelAI")) if software else None,
         prompt=clip(prompt, FIELD_LIMIT),
-        negative_prompt=clip(data.get("uc"), FIELD_LIMIT),
+        negative_prompt=clip(negative, FIELD_LIMIT),
         model=clip(model),
         seed=clip(data.get("seed")),
         steps=to_int(data.get("steps")),
@@ -99,6 +152,20 @@ def is_novelai(software: str | None, source_text: str | None, comment: str | Non
     return comment is not None and '"uc"' in comment and '"sampler"' in comment
 
 
+def size_of(value: object) -> tuple[int | None, int | None]:
+    """Width and height from "512x768", "(1152, 896)" and the like."""
+    match = _SIZE.match(str(value)) if value is not None else None
+    if match is None:
+        return None, None
+    return to_int(match.group(1)), to_int(match.group(2))
+
+
+def _v4_caption(value: object) -> str | None:
+    caption = value.get("caption") if isinstance(value, dict) else None
+    text = caption.get("base_caption") if isinstance(caption, dict) else None
+    return text if isinstance(text, str) and text.strip() else None
+
+
 def _settings(line: str) -> dict[str, str]:
     settings: dict[str, str] = {}
     for key, value in _SETTING.findall(line):
@@ -109,38 +176,24 @@ def _settings(line: str) -> dict[str, str]:
     return settings
 
 
-def _webui_name(settings: dict[str, str]) -> str:
-    app = settings.get("App")
-    if app:
-        return app
-    # Forge stamps its version "f2.0.1v1.10.1-...": an A1111 version with an "f" prefix.
-    return "Forge" if settings.get("Version", "").startswith("f") else "Automatic1111"
+def _without_civitai_metadata(line: str) -> tuple[str, bool]:
+    """The settings line without Civitai's trailing metadata JSON (it can run long and holds
+    nothing read here), and whether it was there."""
+    cut = line.find(_CIVITAI_METADATA)
+    return (line[:cut].rstrip(" ,"), True) if cut > 0 else (line, False)
 
 
-def _size(value: object) -> tuple[int | None, int | None]:
-    match = _SIZE.match(str(value)) if value is not None else None
-    if match is None:
-        return None, None
-    return to_int(match.group(1)), to_int(match.group(2))
-
-
-def _fooocus(data: dict[str, Any], source: str) -> GenerationRecord | None:
-    if not isinstance(data.get("prompt"), str):
+def _civitai_checkpoint(line: str) -> str | None:
+    """The checkpoint named in Civitai's resource list: "Name (version)"."""
+    start = line.find(_CIVITAI_RESOURCES)
+    if start < 0:
         return None
-    version = clip(data.get("version"))
-    name, _, number = (version or "Fooocus").partition(" ")
-    width, height = _size(data.get("resolution"))
-    return GenerationRecord(
-        source=source,
-        generator=name,
-        generator_version=number or None,
-        prompt=clip(data.get("prompt"), FIELD_LIMIT),
-        negative_prompt=clip(data.get("negative_prompt"), FIELD_LIMIT),
-        model=clip(data.get("base_model")),
-        seed=clip(data.get("seed")),
-        steps=to_int(data.get("steps")),
-        sampler=clip(data.get("sampler")),
-        cfg=clip(data.get("guidance_scale")),
-        width=width,
-        height=height,
-    )
+    try:
+        resources, _ = _DECODER.raw_decode(line[start + len(_CIVITAI_RESOURCES) :].lstrip())
+    except (ValueError, RecursionError):
+        return None
+    for item in resources if isinstance(resources, list) else []:
+        if isinstance(item, dict) and str(item.get("type", "")).lower() == "checkpoint":
+            name, version = clip(item.get("modelName")), clip(item.get("modelVersionName"))
+            return f"{name} ({version})" if name and version else name or version
+    return None

@@ -255,3 +255,36 @@ async def test_ctrl_c_cancels_what_runs_and_exits_130_with_one_line(
     )  # fmt: skip
     assert code == 0
     assert not [line for line in again.splitlines() if '"type": "video"' in line]
+
+
+async def test_provenance_prints_each_files_card_or_json(tmp_path: Path) -> None:
+    from bots.sample import make_demo_picture
+
+    picture = make_demo_picture(tmp_path / "dusk.png")
+    plain = make_sample_photo(tmp_path / "plain.jpg", size=(320, 240))
+    env = {"REDIS_URL": "", "LOG_FORMAT": "text"}
+
+    code, printed = await clipbridge("provenance", str(picture), str(plain), env=env)
+    assert code == 0
+    first, second = printed.split("\n\n")
+    assert first.splitlines()[:3] == [
+        f"{picture}:",
+        "The file's own record says: AI-generated image.",
+        "Made with: Automatic1111 v1.10.1 · model sd_xl_base_1.0",
+    ]
+    assert second.splitlines()[1].startswith("No provenance record found in the file.")
+
+    code, printed = await clipbridge("provenance", "--json", str(picture), env=env)
+    assert code == 0
+    finding = json.loads(printed)["finding"]
+    assert (finding["kind"], finding["generator"], finding["seed"]) == (
+        "ai",
+        "Automatic1111",
+        "1206884217",
+    )
+
+    code, printed = await clipbridge("provenance", "--lang", "zh", str(picture), env=env)
+    assert printed.startswith("文件自带的记录表明：这是 AI 生成的图片。")
+
+    code, _ = await clipbridge("provenance", str(tmp_path / "missing.png"), env=env)
+    assert code == 2

@@ -340,3 +340,26 @@ async def test_the_backend_never_sees_the_bot_token_or_a_telegram_file_url(
     assert any(photo_bytes[-256:] in r.body for r in proxy.requests), "the photo's own bytes"
     assert not [text for text in sent if fake.token in text]
     assert not [text for text in sent if "/file/bot" in text or fake.base_url in text]
+
+
+async def test_a_compressed_photo_without_a_record_is_told_to_come_as_a_file(
+    telegram_bot: BotFor, fake_telegram: FakeTelegram, photo_bytes: bytes, tmp_path: Path
+) -> None:
+    """Telegram drops a photo's metadata; a document keeps the bytes (and the record)."""
+    from bots.sample import make_demo_picture
+
+    fake = fake_telegram
+    user = fake.user(9, "Cy")
+    chat = fake.private_chat(user)
+    recorded = make_demo_picture(tmp_path / "dusk.png").read_bytes()
+    as_file = "“as a file”"
+    async with telegram_bot():
+        fake.send_photo(chat, user, photo_bytes)
+        await fake.wait_for(lambda f: len(videos(f)) == 1, within_s=60)
+        fake.send_document(chat, user, recorded, file_name="dusk.png", mime_type="image/png")
+        await fake.wait_for(lambda f: len(videos(f)) == 2, within_s=60)
+
+    cards = [a for a in answers(fake, chat["id"]) if "record" in a]
+    assert len(cards) == 2, cards
+    assert cards[0].startswith("No provenance record found") and as_file in cards[0]
+    assert "Automatic1111" in cards[1] and as_file not in cards[1]

@@ -150,7 +150,7 @@ def test_the_same_signature_is_valid_against_its_own_trust_anchor(
     finding = read_provenance(path, trust_anchors_pem=chain.ca_pem)
     assert finding.c2pa is not None
     assert (finding.c2pa.validated, finding.c2pa.status) == (True, "trusted")
-    assert "signature verified" in provenance_card(finding, "en")
+    assert "signer verified" in provenance_card(finding, "en")
 
 
 def test_changed_pixels_fail_validation(tmp_path: Path, chain: SigningChain) -> None:
@@ -161,7 +161,7 @@ def test_changed_pixels_fail_validation(tmp_path: Path, chain: SigningChain) -> 
     finding = read_provenance(path, trust_anchors_pem=chain.ca_pem)
     assert finding.c2pa is not None
     assert (finding.c2pa.validated, finding.c2pa.status) == (False, "invalid")
-    assert "failed validation" in (finding.c2pa.validation_note or "")
+    assert "changed after signing" in (finding.c2pa.validation_note or "")
 
 
 def test_a_signed_a1111_image_gives_both_records(tmp_path: Path, chain: SigningChain) -> None:
@@ -211,3 +211,84 @@ def test_past_the_verify_size_the_manifest_is_read_but_not_verified(
     assert finding.c2pa is not None and finding.c2pa.claim_generator == "clipbridge-test 1.0"
     assert (finding.c2pa.validated, finding.c2pa.status) == (None, "unverified")
     assert "larger than" in (finding.c2pa.validation_note or "")
+
+
+PARENT = "parent-ingredient"  # how an action names the ingredient it opened
+
+
+def sign(
+    path: Path,
+    chain: SigningChain,
+    actions: list[dict[str, object]],
+    parent: Path | None = None,
+    generator: str = "clipbridge-test",
+) -> Path:
+    """A PNG signed with `actions`; with `parent`, that signed file as its parent ingredient."""
+    source = io.BytesIO()
+    Image.new("RGB", (48, 32), "teal").save(source, "PNG")
+    source.seek(0)
+    manifest = {
+        "claim_generator_info": [{"name": generator, "version": "1.0"}],
+        "title": path.name,
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": actions}}],
+    }
+    info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain.chain_pem, chain.key_pem, None)
+    signed = io.BytesIO()
+    with c2pa.Signer.from_info(info) as signer, c2pa.Builder(json.dumps(manifest)) as builder:
+        if parent is not None:
+            ingredient = {"title": parent.name, "relationship": "parentOf", "label": PARENT}
+            with parent.open("rb") as stream:
+                builder.add_ingredient(json.dumps(ingredient), "image/png", stream)
+        builder.sign(signer, "image/png", source, signed)
+    path.write_bytes(signed.getvalue())
+    return path
+
+
+def test_an_edit_over_an_ai_image_reports_how_the_image_was_made(
+    tmp_path: Path, chain: SigningChain
+) -> None:
+    """The active manifest only edited the picture (as a watermarking service does); its parent
+    ingredient's manifest says a trained model made it (with GPT-4o): the finding says that, and
+    that it was then edited."""
+    made = sign(
+        tmp_path / "made.png",
+        chain,
+        [{"action": "c2pa.created", "digitalSourceType": DST, "softwareAgent": {"name": "GPT-4o"}}],
+        generator="ChatGPT",
+    )
+    composite = "http://cv.iptc.org/newscodes/digitalsourcetype/composite"
+    marked = sign(
+        tmp_path / "marked.png",
+        chain,
+        [
+            {"action": "c2pa.opened", "parameters": {"ingredientIds": [PARENT]}},
+            {"action": "c2pa.edited", "digitalSourceType": composite},
+        ],
+        parent=made,
+        generator="Watermarker",
+    )
+
+    finding = read_provenance(marked, trust_anchors_pem=chain.ca_pem)
+
+    assert finding.c2pa is not None
+    assert (finding.kind, finding.digital_source_type) == ("ai", "trainedAlgorithmicMedia")
+    assert (finding.c2pa.software_agent, finding.c2pa.edited_last) == ("GPT-4o", "edited")
+    card = provenance_card(finding, "en")
+    assert "made by a generative AI model" in card
+    assert "made with Watermarker 1.0; by GPT-4o; then edited" in card
+    assert "composite" not in card
+
+
+def test_the_verdicts_people_need_are_told_apart(tmp_path: Path, chain: SigningChain) -> None:
+    path = signed_image(tmp_path / "v.png", chain, "image/png")
+
+    untrusted = provenance_card(read_provenance(path), "en")
+    trusted = provenance_card(read_provenance(path, trust_anchors_pem=chain.ca_pem), "en")
+    data = bytearray(path.read_bytes())
+    data[data.index(b"IDAT") + 12] ^= 0xFF
+    path.write_bytes(bytes(data))
+    altered = provenance_card(read_provenance(path, trust_anchors_pem=chain.ca_pem), "en")
+
+    assert "content intact, but the signer is not on a trust list" in untrusted
+    assert "content intact, signer verified" in trusted
+    assert "altered after signing" in altered and "intact" not in altered

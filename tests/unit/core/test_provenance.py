@@ -539,8 +539,11 @@ def test_card_for_a_camera_photo() -> None:
 
 def test_card_for_a_signed_image_says_it_is_not_verified() -> None:
     en, zh = provenance_card(SIGNED, "en"), provenance_card(SIGNED, "zh")
-    assert "made with ChatGPT; signed by OpenAI; not verified" in en
-    assert "签名者 OpenAI；未能验证" in zh
+    assert (
+        "made with ChatGPT; signed by OpenAI; content intact, but the signer is not on a trust "
+        "list this bot knows, so not verified"
+    ) in en
+    assert "签名者 OpenAI；内容完整，但签名者不在本机器人所知的信任列表中，因此未能验证" in zh
 
 
 def test_card_when_nothing_is_found() -> None:
@@ -576,7 +579,7 @@ def test_json_never_reaches_the_card() -> None:
 def test_agent_hint_is_one_line() -> None:
     hint = agent_hint(AI)
     assert hint.startswith(
-        "Provenance: AI image (trainedAlgorithmicMedia); generator: Automatic1111"
+        "Provenance: AI image (made by a generative AI model); generator: Automatic1111"
     )
     assert "model: sdxl_base" in hint and "seed 1234" in hint and f'prompt: "{PROMPT}"' in hint
     assert "\n" not in hint

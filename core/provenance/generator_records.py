@@ -1,0 +1,326 @@
+"""Records of the generators whose layout is not A1111's text: JSON in `parameters` (SwarmUI's
+`sui_image_params`, Fooocus, RuinedFooocus), InvokeAI's three PNG layouts, Draw Things' XMP, and
+the JSON that savers put into EXIF text tags (ComfyUI's graphs, SwarmUI, Fooocus, NovelAI's WebP).
+
+InvokeAI wrote `Dream` (a command line), then `sd-metadata` (JSON, the prompt with its negative in
+[brackets]), then `invokeai_metadata` (JSON). Draw Things writes an XMP packet whose
+exif:UserComment holds its JSON (`c` the prompt, `uc` the negative) and whose dc:description holds
+an A1111-like text. NovelAI's WebP keeps its PNG text chunks as one JSON object in UserComment.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from core.provenance.comfyui_graph import graph_kind, parse_comfyui_data
+from core.provenance.finding import FIELD_LIMIT, GenerationRecord, clip, to_int
+from core.provenance.webui_records import (
+    is_novelai,
+    load_json,
+    parse_novelai,
+    parse_parameters,
+    size_of,
+)
+
+# The PNG text keywords these records live in, besides `parameters`, `prompt`, `workflow`,
+# `Comment`, `Software` and `Source`: the PNG walker must keep them (raw.TEXT_KEYS).
+TEXT_KEYWORDS = frozenset({"invokeai_metadata", "sd-metadata", "Dream", "Description"})
+# Names of A1111-style writers: a record in that style next to a ComfyUI graph was written by a
+# saver node inside ComfyUI.
+_A1111_STYLE = frozenset({"Automatic1111", "Forge", "reForge", "SD.Next", "Civitai"})
+# JSON behind a short label, as ComfyUI's savers write EXIF tags: "prompt:{...}", "Workflow: {".
+_LABEL = re.compile(r"\s*[A-Za-z]\w{0,19}\s*:\s*(?=[\[{])")
+_DREAM_MAX = 20_000
+_DREAM_PROMPT_END = re.compile(r'"(?=\s+-[A-Za-z]\s)')
+_DREAM_OPTION = re.compile(r"(?:^|\s)-([A-Za-z])\s+([^\s\"]+)")
+_BRACKETED = re.compile(r"\[([^\[\]]*)\]")
+_DRAW_THINGS = re.compile(r"CreatorTool\s*(?:=\s*[\"']|>)\s*Draw Things")
+_XMP_TAG = "<(?:[\\w.-]+:)?{}\\b[^<>]*>"
+
+
+def parse_record(text: str, source: str) -> GenerationRecord | None:
+    """A `parameters`-style record: a JSON object (SwarmUI, the Fooocus family...) or A1111 text."""
+    stripped = text.strip()
+    data = load_json(stripped) if stripped.startswith("{") else None
+    if isinstance(data, dict):
+        return parse_json_record(data, source)
+    return parse_parameters(stripped, source)
+
+
+def parse_json_record(data: object, source: str) -> GenerationRecord | None:
+    """The record in a parsed JSON object, when it is one a known generator writes."""
+    if not isinstance(data, dict):
+        return None
+    kind = graph_kind(data)
+    if kind == "prompt":
+        return parse_comfyui_data(data, None, source)
+    if kind == "workflow":
+        return parse_comfyui_data(None, data, source)
+    if "prompt" in data and "workflow" in data:  # both graphs under one object
+        return _comfyui_pair(data.get("prompt"), data.get("workflow"), source)
+    if isinstance(data.get("sui_image_params"), dict):
+        return _swarmui(data, source)
+    if data.get("software") == "RuinedFooocus":
+        return _ruined_fooocus(data, source)
+    if isinstance(data.get("c"), str) and ("uc" in data or "scale" in data):
+        return _draw_things(data, source)
+    if "Comment" in data:
+        return _novelai_bundle(data, source)
+    if "v4_prompt" in data or {"uc", "sampler", "scale"} <= data.keys():
+        return parse_novelai(data, None, None, source=source)
+    return _fooocus(data, source)
+
+
+def parse_invokeai(texts: Mapping[str, str]) -> GenerationRecord | None:
+    """InvokeAI's record from whichever of its PNG layouts the file holds, newest first."""
+    for key, reader in (
+        ("invokeai_metadata", _invoke_metadata),
+        ("sd-metadata", _invoke_sd_metadata),
+        ("Dream", _invoke_dream),
+    ):
+        record = reader(texts[key]) if key in texts else None
+        if record is not None:
+            return record
+    return None
+
+
+def parse_exif_records(texts: Sequence[tuple[str, str]]) -> list[GenerationRecord]:
+    """The records in EXIF text tags: ComfyUI's graphs (one record from both), other JSON."""
+    graphs: dict[str, object] = {}
+    found: list[GenerationRecord] = []
+    for _tag, text in texts:
+        label = _LABEL.match(text)
+        data = load_json(text[label.end() :] if label else text)
+        kind = graph_kind(data)
+        if kind is not None:
+            graphs.setdefault(kind, data)
+            continue
+        record = parse_json_record(data, "exif")
+        if record is not None and record.generator:
+            found.append(record)
+    comfy = parse_comfyui_data(graphs.get("prompt"), graphs.get("workflow"), "exif")
+    return [comfy, *found] if comfy is not None else found
+
+
+def parse_draw_things(packet: bytes) -> GenerationRecord | None:
+    """Draw Things' record in an XMP packet: its JSON, else its description text."""
+    text = packet.decode("utf-8", "replace")
+    if not _DRAW_THINGS.search(text):
+        return None
+    data = load_json(_xmp_text(text, "UserComment"))
+    if isinstance(data, dict) and isinstance(data.get("c"), str):
+        return _draw_things(data, "xmp:drawthings")
+    lines = (_xmp_text(text, "description") or "").split("\n")
+    # The description is "prompt", "-negative", then a settings line.
+    negative = next((i for i, line in enumerate(lines) if i and line.startswith("-")), None)
+    if negative is not None:
+        lines[negative] = "Negative prompt: " + lines[negative][1:]
+    record = parse_parameters("\n".join(lines), "xmp:drawthings")
+    if record is None:
+        return GenerationRecord(source="xmp:drawthings", generator="Draw Things")
+    return replace(record, generator="Draw Things", generator_version=None)
+
+
+def name_comfyui_savers(records: list[GenerationRecord]) -> list[GenerationRecord]:
+    """An A1111-style record next to a ComfyUI graph was written by a saver node in ComfyUI."""
+    if not any(record.generator == "ComfyUI" for record in records):
+        return records
+    return [
+        replace(record, generator="ComfyUI", generator_version=None)
+        if record.generator in _A1111_STYLE
+        else record
+        for record in records
+    ]
+
+
+def _comfyui_pair(prompt: object, workflow: object, source: str) -> GenerationRecord | None:
+    prompt = load_json(prompt) if isinstance(prompt, str) else prompt
+    workflow = load_json(workflow) if isinstance(workflow, str) else workflow
+    return parse_comfyui_data(prompt, workflow, source)
+
+
+def _swarmui(data: dict[str, Any], source: str) -> GenerationRecord:
+    params: dict[str, Any] = data["sui_image_params"]
+    extra = data.get("sui_extra_data")
+    extra = extra if isinstance(extra, dict) else {}
+    return GenerationRecord(
+        source=source,
+        generator="SwarmUI",
+        generator_version=clip(params.get("swarm_version") or extra.get("swarm_version")),
+        prompt=clip(params.get("prompt"), FIELD_LIMIT),
+        negative_prompt=clip(params.get("negativeprompt"), FIELD_LIMIT),
+        model=clip(params.get("model")),
+        seed=clip(params.get("seed")),
+        steps=to_int(params.get("steps")),
+        sampler=clip(params.get("sampler") or params.get("comfyuisampler")),
+        cfg=clip(params.get("cfgscale")),
+        width=to_int(params.get("width")),
+        height=to_int(params.get("height")),
+    )
+
+
+def _fooocus(data: dict[str, Any], source: str) -> GenerationRecord | None:
+    version = clip(data.get("version"))
+    fooocus = "Fooocus" in (version or "") or "base_model" in data
+    if not isinstance(data.get("prompt"), str) or not fooocus:
+        return None
+    name, _, number = (version or "Fooocus").partition(" ")
+    width, height = size_of(data.get("resolution"))
+    return GenerationRecord(
+        source=source,
+        generator=name,
+        generator_version=number or None,
+        prompt=clip(data.get("prompt"), FIELD_LIMIT),
+        negative_prompt=clip(data.get("negative_prompt"), FIELD_LIMIT),
+        model=clip(data.get("base_model")),
+        seed=clip(data.get("seed")),
+        steps=to_int(data.get("steps")),
+        sampler=clip(data.get("sampler")),
+        cfg=clip(data.get("guidance_scale")),
+        width=width,
+        height=height,
+    )
+
+
+def _ruined_fooocus(data: dict[str, Any], source: str) -> GenerationRecord:
+    return GenerationRecord(
+        source=source,
+        generator="RuinedFooocus",
+        generator_version=clip(data.get("version")),
+        prompt=clip(data.get("Prompt"), FIELD_LIMIT),
+        negative_prompt=clip(data.get("Negative"), FIELD_LIMIT),
+        model=clip(data.get("base_model_name")),
+        seed=clip(data.get("seed")),
+        steps=to_int(data.get("steps")),
+        sampler=clip(data.get("sampler_name")),
+        cfg=clip(data.get("cfg")),
+        width=to_int(data.get("width")),
+        height=to_int(data.get("height")),
+    )
+
+
+def _draw_things(data: dict[str, Any], source: str) -> GenerationRecord:
+    width, height = size_of(data.get("size"))
+    return GenerationRecord(
+        source=source,
+        generator="Draw Things",
+        prompt=clip(data.get("c"), FIELD_LIMIT),
+        negative_prompt=clip(data.get("uc"), FIELD_LIMIT),
+        model=clip(data.get("model")),
+        seed=clip(data.get("seed")),
+        steps=to_int(data.get("steps")),
+        sampler=clip(data.get("sampler")),
+        cfg=clip(data.get("scale")),
+        width=width,
+        height=height,
+    )
+
+
+def _novelai_bundle(data: dict[str, Any], source: str) -> GenerationRecord | None:
+    """NovelAI's WebP: its PNG text chunks (Comment, Description, Software...) as one object."""
+    comment = data.get("Comment")
+    software, source_text = clip(data.get("Software")), clip(data.get("Source"))
+    text = comment if isinstance(comment, str) else None
+    if not isinstance(comment, str | dict) or not is_novelai(software, source_text, text):
+        return None
+    description = data.get("Description")
+    description = description.strip("\0") if isinstance(description, str) else None
+    return parse_novelai(comment, software, source_text, description, source)
+
+
+def _invoke_metadata(text: str) -> GenerationRecord | None:
+    data = load_json(text)
+    if not isinstance(data, dict):
+        return None
+    model = data.get("model")
+    name = model.get("name") or model.get("model_name") if isinstance(model, dict) else model
+    return GenerationRecord(
+        source="png:invokeai",
+        generator="InvokeAI",
+        generator_version=clip(data.get("app_version")),
+        prompt=clip(data.get("positive_prompt"), FIELD_LIMIT),
+        negative_prompt=clip(data.get("negative_prompt"), FIELD_LIMIT),
+        model=clip(name),
+        seed=clip(data.get("seed")),
+        steps=to_int(data.get("steps")),
+        sampler=clip(data.get("scheduler")),
+        cfg=clip(data.get("cfg_scale")),
+        width=to_int(data.get("width")),
+        height=to_int(data.get("height")),
+    )
+
+
+def _invoke_sd_metadata(text: str) -> GenerationRecord | None:
+    data = load_json(text)
+    image = data.get("image") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(image, dict):
+        return None
+    prompt = image.get("prompt")
+    if isinstance(prompt, list):  # [{"prompt": "...", "weight": 1.0}, ...]
+        prompt = next((p.get("prompt") for p in prompt if isinstance(p, dict)), None)
+    positive, negative = _split_negative(prompt if isinstance(prompt, str) else "")
+    return GenerationRecord(
+        source="png:invokeai",
+        generator="InvokeAI",
+        generator_version=clip(data.get("app_version")),
+        prompt=clip(positive, FIELD_LIMIT),
+        negative_prompt=clip(negative, FIELD_LIMIT),
+        model=clip(data.get("model_weights") or data.get("model_id")),
+        seed=clip(image.get("seed")),
+        steps=to_int(image.get("steps")),
+        sampler=clip(image.get("sampler")),
+        cfg=clip(image.get("cfg_scale")),
+        width=to_int(image.get("width")),
+        height=to_int(image.get("height")),
+    )
+
+
+def _invoke_dream(text: str) -> GenerationRecord | None:
+    """`"a prompt [negative]" -s 50 -S 1234 -W 512 -H 512 -C 7.5 -A k_lms`."""
+    line = text[:_DREAM_MAX].strip()
+    end = _DREAM_PROMPT_END.search(line, 1)
+    stop = end.start() if end else line.rfind('"')
+    if not line.startswith('"') or stop <= 0:
+        return None
+    options: dict[str, str] = {}
+    for flag, value in _DREAM_OPTION.findall(line[stop + 1 :]):
+        options.setdefault(flag, value)
+    positive, negative = _split_negative(line[1:stop])
+    return GenerationRecord(
+        source="png:invokeai",
+        generator="InvokeAI",
+        prompt=clip(positive, FIELD_LIMIT),
+        negative_prompt=clip(negative, FIELD_LIMIT),
+        seed=clip(options.get("S")),
+        steps=to_int(options.get("s")),
+        sampler=clip(options.get("A")),
+        cfg=clip(options.get("C")),
+        width=to_int(options.get("W")),
+        height=to_int(options.get("H")),
+    )
+
+
+def _split_negative(prompt: str) -> tuple[str, str]:
+    """Old InvokeAI's prompt: the negative is written in [brackets] inside it."""
+    negative = ", ".join(part.strip() for part in _BRACKETED.findall(prompt) if part.strip())
+    positive = " ".join(_BRACKETED.sub(" ", prompt).split()).strip(" ,")
+    return positive, negative
+
+
+def _xmp_text(packet: str, name: str) -> str | None:
+    """The text of an XMP property (its x-default rdf:li when it is a language alternative)."""
+    tag = re.search(_XMP_TAG.format(name), packet)
+    if tag is None:
+        return None
+    start = tag.end()
+    close = packet.find(f"{name}>", start)
+    body = packet[start : close if close > 0 else len(packet)]
+    item = re.search(r"<rdf:li\b[^<>]*>", body)
+    if item is not None:
+        body = body[item.end() :]
+    end = body.find("<")
+    return html.unescape(body[: end if end >= 0 else len(body)]).strip() or None
