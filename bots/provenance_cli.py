@@ -13,9 +13,7 @@ from core.provenance.card import source_type_words
 from core.provenance.trust_anchors import trust_anchors
 
 
-def show_provenance(
-    files: list[Path], *, as_json: bool, language: str, anchors: str = ""
-) -> int:
+def show_provenance(files: list[Path], *, as_json: bool, language: str, anchors: str = "") -> int:
     """Print each file's card (or JSON line); 2 when a file could not be read, else 0. C2PA
     signers are checked against `anchors` (the C2PA_TRUST_ANCHORS setting)."""
     trusted = trust_anchors(anchors)

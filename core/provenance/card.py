@@ -136,12 +136,18 @@ def cut_prompt(text: str, limit: int = PROMPT_LIMIT) -> str:
     return head.rstrip(" ,;:") + "…"
 
 
+_UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}")
+
+
 def one_line(value: object) -> str | None:
-    """A value as one line of text; None for nothing, or for JSON (never shown raw)."""
+    """A value as one line of text; None for nothing, for JSON or for a bare UUID (an id is not
+    a name: never shown as the software or the model)."""
     if value is None:
         return None
     text = _SPACE.sub(" ", str(value)).strip()
     if text[:1] in "{[" and isinstance(load_json(text), dict | list):
+        return None
+    if _UUID.fullmatch(text):
         return None
     return text or None
 

@@ -324,3 +324,34 @@ def _xmp_text(packet: str, name: str) -> str | None:
         body = body[item.end() :]
     end = body.find("<")
     return html.unescape(body[: end if end >= 0 else len(body)]).strip() or None
+
+
+# Midjourney keeps the prompt as typed, its parameters included, then "Job ID: <uuid>": in the
+# PNG `Description` text chunk, and in the XMP description of its other formats.
+_JOB_ID = re.compile(r"\s*Job ID:\s*[0-9a-fA-F-]{8,40}\s*$")
+_MJ_VERSION = re.compile(r"--(v|version|niji)\s+(\d+(?:\.\d+)?)")
+_XMP_DESCRIPTION = re.compile(
+    r"<(?:[\w.-]+:)?description\b[^<>]{0,200}>\s*(?:<rdf:Alt\b[^<>]{0,200}>\s*)?"
+    r"(?:<rdf:li\b[^<>]{0,200}>)?([^<>]{1,5000})<",
+    re.IGNORECASE,
+)
+
+
+def parse_midjourney(text: str, source: str) -> GenerationRecord | None:
+    """Midjourney's record: its description text with the job id (no job id: not Midjourney)."""
+    if not _JOB_ID.search(text):
+        return None
+    prompt = html.unescape(_JOB_ID.sub("", text)).strip()
+    version = _MJ_VERSION.search(prompt)
+    model = None
+    if version is not None:
+        model = f"niji {version.group(2)}" if version.group(1) == "niji" else f"v{version.group(2)}"
+    return GenerationRecord(
+        source=source, generator="Midjourney", prompt=clip(prompt, FIELD_LIMIT), model=model
+    )
+
+
+def xmp_description(packet: bytes) -> str | None:
+    """The first description an XMP packet holds (dc:description's default language)."""
+    found = _XMP_DESCRIPTION.search(packet.decode("utf-8", "replace"))
+    return found.group(1) if found else None

@@ -22,7 +22,9 @@ from core.provenance.generator_records import (
     parse_draw_things,
     parse_exif_records,
     parse_invokeai,
+    parse_midjourney,
     parse_record,
+    xmp_description,
 )
 from core.provenance.raw import RawMetadata
 from core.provenance.webui_records import is_novelai, parse_novelai, parse_parameters
@@ -139,6 +141,11 @@ def _records(meta: RawMetadata, exif: ExifFacts | None) -> list[GenerationRecord
         found.append(_named(_guard(parse_record, jpeg_comment, "jpeg:com")))
     if meta.xmp:
         found.append(_guard(parse_draw_things, meta.xmp))
+    description = texts.get("Description")
+    if description is None and meta.xmp and b"Job ID" in meta.xmp:
+        description = _guard(xmp_description, meta.xmp)
+    if description:
+        found.append(_guard(parse_midjourney, description, "midjourney"))
     return name_comfyui_savers([record for record in found if record is not None])
 
 

@@ -835,3 +835,46 @@ def test_damaged_invokeai_chunks_never_raise(tmp_path: Path, chunk: dict[str, st
     finding = read_provenance(png(tmp_path / "d.png", chunk))
     assert_no_raw_json(finding)
     assert finding.prompt is None or len(finding.prompt) <= 4000
+
+
+MJ_PROMPT = "a lighthouse in a storm, oil painting --ar 2:1 --stylize 80 --v 6.1"
+MJ_JOB = "Job ID: a7421d2f-b262-44f9-977c-ac23e9c7d3e3"
+MJ_XMP = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+    'syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" Iptc4xmpExt:'
+    'DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia">'
+    f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{MJ_PROMPT} {MJ_JOB}</rdf:li>'
+    "</rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>"
+)
+
+
+@pytest.mark.parametrize("where", ["png", "webp"])
+def test_midjourney_is_named_from_its_description_and_job_id(tmp_path: Path, where: str) -> None:
+    """The PNG keeps the prompt in its Description chunk (with Author, Creation Time and an XMP
+    packet); the WebP and JPEG downloads in the XMP description."""
+    image = Image.new("RGB", (64, 32), "navy")
+    if where == "png":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Description", f"{MJ_PROMPT} {MJ_JOB}")
+        info.add_text("Author", "ana")
+        info.add_text("XML:com.adobe.xmp", MJ_XMP)
+        path = tmp_path / "mj.png"
+        image.save(path, "PNG", pnginfo=info)
+    else:
+        path = tmp_path / "mj.webp"
+        image.save(path, "WEBP", xmp=MJ_XMP.encode())
+
+    finding = read_provenance(path)
+
+    assert (finding.generator, finding.model, finding.prompt) == ("Midjourney", "v6.1", MJ_PROMPT)
+    assert (finding.kind, finding.digital_source_type) == ("ai", "trainedAlgorithmicMedia")
+    assert "Job ID" not in (finding.prompt or "")
+
+
+def test_a_description_without_a_job_id_is_not_midjourney(tmp_path: Path) -> None:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Description", "Holiday photo, Lisbon")
+    path = tmp_path / "d.png"
+    Image.new("RGB", (8, 8)).save(path, "PNG", pnginfo=info)
+    assert read_provenance(path).generator is None

@@ -53,3 +53,10 @@ def test_only_a_trained_model_makes_an_ai_image(code: str, kind: str) -> None:
 def test_the_words_exist_in_both_languages() -> None:
     assert set(VOCABULARY) <= set(SOURCE_TYPES)
     assert all(english and chinese for english, chinese in SOURCE_TYPES.values())
+
+
+def test_an_id_is_never_shown_as_software_or_model() -> None:
+    uuid = "3f2b6c1e-8d4a-4c6b-9a57-0e1d2c3b4a59"
+    finding = Finding(kind="edited", software=uuid, model=uuid, sources=("exif",))
+    card = provenance_card(finding, "en")
+    assert uuid not in card and uuid not in agent_hint(finding)
