@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -23,6 +24,7 @@ from core.events import Problem, Progress, Reply, Target, VideoReady
 from core.messages import Attachment
 
 CHUNK = 1 << 20
+_PERCENT = re.compile(r"\s*\d+%")
 
 
 class ConsoleSource:
@@ -127,7 +129,8 @@ class ConsoleSink:
                 "percent": progress.percent,
                 "queue_position": progress.queue_position,
             }
-            self._emit(target, event, progress.text)
+            # One line per stage: its first percent would read as stuck there ("Rendering… 0%").
+            self._emit(target, event, _PERCENT.sub("", progress.text))
         return ref
 
     async def reply(self, target: Target, reply: Reply) -> None:

@@ -21,10 +21,17 @@ def trust_anchors(setting: str = "") -> str | None:
     """The PEM text of the anchors `setting` names ("" the bundled list, "none" none)."""
     if setting.strip().lower() == "none":
         return None
-    path = Path(setting) if setting.strip() else BUNDLED
+    if not setting.strip():  # the bundled list, when `make trust-list` has fetched it
+        return _read(BUNDLED) if BUNDLED.is_file() else None
+    text = _read(Path(setting))
+    if text is None:  # a list named on purpose and unusable: the operator should know
+        log.warning("C2PA_TRUST_ANCHORS names no readable PEM file: no signer will be trusted")
+    return text
+
+
+def _read(path: Path) -> str | None:
     try:
         text = path.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as exc:
-        log.warning("C2PA trust anchors unreadable, no signer will be trusted: %s", exc)
+    except (OSError, UnicodeDecodeError):
         return None
     return text if "BEGIN CERTIFICATE" in text else None

@@ -3,6 +3,7 @@ shape `Reader.json()` gives: manifests by label, the active one, validation resu
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from core.provenance.c2pa_manifest import manifest_finding
 from core.provenance.card import provenance_card
 from core.provenance.finding import Finding
+from core.provenance.trust_anchors import trust_anchors
 
 AI = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 
@@ -91,3 +93,14 @@ def test_an_altered_file_is_never_called_intact() -> None:
 )
 def test_the_software_agent_is_named_only_when_it_is_a_name(agent: object, shown: str) -> None:
     assert manifest_finding(store(state="Trusted", agent=agent)).software_agent == shown
+
+
+def test_trust_anchors_come_from_the_setting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pem = tmp_path / "anchors.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    assert trust_anchors(str(pem)) == pem.read_text()
+    assert trust_anchors("none") is None
+    assert trust_anchors(str(tmp_path / "missing.pem")) is None
+    assert "C2PA_TRUST_ANCHORS names no readable PEM file" in caplog.text
