@@ -193,13 +193,16 @@ async def bench_core(
     prefix: str | None = None,
     source: Any = None,
     worker: bool = True,
+    poll_s: tuple[float, float] = (2, 10),
 ) -> AsyncIterator[Core]:
-    """A core on `prefix` (a fresh one by default, deleted afterwards when it was ours)."""
+    """A core on `prefix` (a fresh one by default, deleted afterwards when it was ours), polling
+    renders no sooner and no later than `poll_s`."""
     owned = prefix is None
     prefix = prefix or f"bench:{uuid.uuid4().hex[:8]}"
     settings = bench_settings(
-        redis_url, backend, prefix, concurrency, render_poll_min_s=2, render_poll_max_s=10
-    )
+        redis_url, backend, prefix, concurrency, render_poll_min_s=poll_s[0],
+        render_poll_max_s=poll_s[1],
+    )  # fmt: skip
     redis, job_redis = counting_redis(redis_url), counting_redis(redis_url)
     try:
         async with httpx.AsyncClient(transport=transport, timeout=30) as http:

@@ -69,6 +69,9 @@ def build(
 ) -> Starlette:
     """The app; `render_s` None keeps renders processing forever (the memory bench's case)."""
     submitted: dict[str, float] = {}  # render id -> when it was submitted, with `render_s`
+    # What /_stats reports, per render id (times on this host's monotonic clock).
+    status_calls: dict[str, int] = {}
+    fetched: dict[str, float] = {}  # when its output file was first asked for
 
     async def pause() -> None:
         if delay_s:
@@ -100,6 +103,8 @@ def build(
     async def render(request: Request) -> Response:
         await pause()
         render_id = request.path_params.get("rid") or (await request.json())["id"]
+        if request.method == "GET":
+            status_calls[render_id] = status_calls.get(render_id, 0) + 1
         data: dict[str, object] = {"id": render_id, "status": "processing", "progress": 42}
         if render_s is not None:
             started = submitted.setdefault(render_id, time.monotonic())
@@ -140,8 +145,22 @@ def build(
         return StreamingResponse(events(), media_type="text/event-stream")
 
     async def output(request: Request) -> Response:
+        fetched.setdefault(request.path_params["rid"], time.monotonic())
         await pause()
         return Response(video, media_type="video/mp4")
+
+    async def stats(request: Request) -> Response:
+        """Per render: when it was done (submitted + render_s), its status calls, and when its
+        file was fetched (the delivery's download)."""
+        renders = {
+            rid: {
+                "done_at": at + (render_s or 0.0),
+                "status_calls": status_calls.get(rid, 0),
+                "fetched_at": fetched.get(rid),
+            }
+            for rid, at in submitted.items()
+        }
+        return JSONResponse({"renders": renders})
 
     return Starlette(
         routes=[
@@ -155,6 +174,7 @@ def build(
             Route("/run_sse", run_sse, methods=["POST"]),
             Route("/files/{rid}.mp4", output),
             Route("/api/render/proxy/{rid}/download", output),
+            Route("/_stats", stats),
         ]
     )
 

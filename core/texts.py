@@ -17,6 +17,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     "stage.thinking": {"en": "🧠 Working on it…", "zh": "🧠 正在处理…"},
     "stage.still_working": {"en": "⏳ Still working...", "zh": "⏳ 仍在处理中..."},
     "stage.rendering": {"en": "🎬 Rendering… {percent}%", "zh": "🎬 正在渲染… {percent}%"},
+    "stage.rendering_left": {
+        "en": "🎬 Rendering… {percent}% · about {left} left",
+        "zh": "🎬 正在渲染… {percent}% · 大约还需 {left}",
+    },
     "stage.delivering": {"en": "📦 Sending the video…", "zh": "📦 正在发送视频…"},
     "stage.done": {"en": "✅ Done.", "zh": "✅ 完成。"},
     "stage.failed": {"en": "❌ That didn't work.", "zh": "❌ 没有成功。"},

@@ -40,17 +40,26 @@ from core.errors import (
 )
 from core.events import Stage
 from core.exports.delivery import Delivery
+from core.exports.estimate import (
+    SAMPLES_KEPT,
+    next_poll_s,
+    remaining_s,
+    shown_left_s,
+    typical_duration,
+)
 from core.fair_use import FairUse
 from core.jobs import Scheduler
 from core.metrics import Metrics
 from core.outbound import Notifier, Reporter
 from core.repeating import repeating
 from core.store import REDIS_ERRORS, RENDER_TTL_S, ChatQueue, Keys, as_str, exclusive
+from core.texts import human_duration, text
 from core.work import Phase, Work
 
 log = logging.getLogger(__name__)
 
 POLL_STEPS_S = (2.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0)
+DURATIONS_KEPT = 20  # recent render durations kept for estimates
 
 
 def new_render_id() -> str:
@@ -82,6 +91,9 @@ class ExportRecord:
     # The chat accepted the video. Saved the moment it did, so a worker that dies after that
     # point never sends it again; only a death during the send itself can repeat it.
     delivered: bool = False
+    submitted_at: float = 0.0  # wall clock, when the render was accepted
+    samples: list[list[float]] = field(default_factory=list)  # [time, percent], latest last
+    typical_s: float | None = None  # the median duration of recent renders, at submit
 
 
 @dataclass(frozen=True)
@@ -224,9 +236,17 @@ class RenderJobs:
             log.warning("render step failed, will retry", extra={"export": record.export_id})
             return await self._again(record)
         if status.phase in ("pending", "processing"):
-            await self._notifier.progress(work, Stage.RENDERING, percent=status.progress)
+            left = self._left(record, status.progress)
+            shown = shown_left_s(left)
+            line = None
+            if shown is not None:
+                left_text = human_duration(shown)
+                line = text(
+                    "stage.rendering_left", work.language, percent=status.progress, left=left_text
+                )
+            await self._notifier.progress(work, Stage.RENDERING, percent=status.progress, line=line)
             await self._save_work(work)
-            return await self._again(record)
+            return await self._again(record, left)
         if status.phase == "failed":
             if record.attempt >= 1:
                 raise RenderFailed(status.error or "the render failed")
@@ -238,6 +258,7 @@ class RenderJobs:
             record.delivered = True
             await self._save(record)
 
+        await self._remember_duration(record)
         await self._delivery.deliver(
             work, record.export_id, record.render_id, status.output_url, record.draft, sent
         )
@@ -254,15 +275,40 @@ class RenderJobs:
                 raise
             # Our own earlier submit got through before a crash: poll it.
             status = RenderStatus(record.render_id, "pending", 0)
-        record.submitted = True
+        record.submitted, record.submitted_at, record.samples = True, time.time(), []
+        recent = await self._redis.lrange(self._keys.render_durations(), 0, DURATIONS_KEPT - 1)
+        record.typical_s = typical_duration([float(as_str(value)) for value in recent])
         await self._save(record)
         return status
+
+    def _left(self, record: ExportRecord, percent: int) -> float | None:
+        """Seconds until the render is done, from its progress so far and recent renders."""
+        now = time.time()
+        record.samples = [*record.samples, [now, float(percent)]][-SAMPLES_KEPT:]
+        samples = [(at, int(done)) for at, done in record.samples]
+        elapsed = now - record.submitted_at if record.submitted_at else 0.0
+        return remaining_s(samples, now, typical_s=record.typical_s, elapsed_s=elapsed)
+
+    async def _remember_duration(self, record: ExportRecord) -> None:
+        """Keep how long this render took (once), for the next renders' estimates."""
+        if not record.submitted_at:
+            return
+        took = time.time() - record.submitted_at
+        key = self._keys.render_durations()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.lpush(key, f"{took:.2f}")
+            pipe.ltrim(key, 0, DURATIONS_KEPT - 1)
+            await pipe.execute()
+        record.submitted_at = 0.0  # a delivery retried after this does not count it twice
 
     async def _poll(self, work: Work, record: ExportRecord) -> RenderStatus:
         return await self._backend.render_status(work.chat_key, work.language, record.render_id)
 
-    async def _again(self, record: ExportRecord) -> None:
-        delay = poll_delay(record.polls, self._timing.poll_min_s, self._timing.poll_max_s)
+    async def _again(self, record: ExportRecord, left: float | None = None) -> None:
+        """Poll again: just after the render's predicted end when there is an estimate, else on
+        the back-off schedule."""
+        minimum, maximum = self._timing.poll_min_s, self._timing.poll_max_s
+        delay = next_poll_s(left, poll_delay(record.polls, minimum, maximum), minimum, maximum)
         record.polls += 1
         await self._next(record, delay)
 

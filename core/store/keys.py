@@ -92,6 +92,10 @@ class Keys:
         the chat's hash tag with the lease, which is checked when it is set."""
         return f"{self.prefix}:render-owner:{{{chat_key}}}:{export_id}"
 
+    def render_durations(self) -> str:
+        """How long the latest renders took, newest first (their median predicts the next)."""
+        return f"{self.prefix}:render-durations"
+
     def render_lock(self, export_id: str) -> str:
         """Held by the worker running one of the export's steps; expires if that worker dies."""
         return f"{self.prefix}:render-lock:{export_id}"
