@@ -3,8 +3,9 @@ returns and the partial records each metadata reader contributes to them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["ai", "camera", "edited", "unknown"]
 # trusted: intact, signer on a trust list; untrusted: intact, signer on none this reader knows;
@@ -56,6 +57,58 @@ class GenerationRecord:
     cfg: str | None = None
     width: int | None = None
     height: int | None = None
+
+
+Keys = str | tuple[str, ...]  # a field's key in a generator's JSON, or its keys in order
+
+
+@dataclass(frozen=True)
+class RecordKeys:
+    """Where one generator's JSON keeps each setting (the first key present wins)."""
+
+    prompt: Keys = "prompt"
+    negative: Keys = "negative_prompt"
+    model: Keys = "model"
+    seed: Keys = "seed"
+    steps: Keys = "steps"
+    sampler: Keys = "sampler"
+    cfg: Keys = "cfg_scale"
+    width: Keys = "width"
+    height: Keys = "height"
+
+
+def record_from(
+    data: Mapping[str, Any],
+    keys: RecordKeys,
+    source: str,
+    generator: str,
+    version: object = None,
+    **given: Any,
+) -> GenerationRecord:
+    """The record a generator's JSON holds, each value bounded; `given` values win (a size
+    parsed from text, a model name found elsewhere)."""
+
+    def first(names: Keys) -> object:
+        for name in (names,) if isinstance(names, str) else names:
+            if data.get(name) is not None:
+                return data[name]
+        return None
+
+    values: dict[str, Any] = {
+        "source": source,
+        "generator": generator,
+        "generator_version": clip(version),
+        "prompt": clip(first(keys.prompt), FIELD_LIMIT),
+        "negative_prompt": clip(first(keys.negative), FIELD_LIMIT),
+        "model": clip(first(keys.model)),
+        "seed": clip(first(keys.seed)),
+        "steps": to_int(first(keys.steps)),
+        "sampler": clip(first(keys.sampler)),
+        "cfg": clip(first(keys.cfg)),
+        "width": to_int(first(keys.width)),
+        "height": to_int(first(keys.height)),
+    }
+    return GenerationRecord(**(values | given))
 
 
 @dataclass(frozen=True)

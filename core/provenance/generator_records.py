@@ -17,7 +17,14 @@ from dataclasses import replace
 from typing import Any
 
 from core.provenance.comfyui_graph import graph_kind, parse_comfyui_data
-from core.provenance.finding import FIELD_LIMIT, GenerationRecord, clip, to_int
+from core.provenance.finding import (
+    FIELD_LIMIT,
+    GenerationRecord,
+    RecordKeys,
+    clip,
+    record_from,
+    to_int,
+)
 from core.provenance.webui_records import (
     is_novelai,
     load_json,
@@ -143,24 +150,24 @@ def _comfyui_pair(prompt: object, workflow: object, source: str) -> GenerationRe
     return parse_comfyui_data(prompt, workflow, source)
 
 
+_SWARMUI = RecordKeys(
+    negative="negativeprompt", sampler=("sampler", "comfyuisampler"), cfg="cfgscale"
+)
+_FOOOCUS = RecordKeys(model="base_model", cfg="guidance_scale")
+_RUINED_FOOOCUS = RecordKeys(
+    prompt="Prompt", negative="Negative", model="base_model_name", sampler="sampler_name", cfg="cfg"
+)
+_DRAW_THINGS_KEYS = RecordKeys(prompt="c", negative="uc", cfg="scale")
+_INVOKE_METADATA = RecordKeys(prompt="positive_prompt", sampler="scheduler")
+_INVOKE_SD_METADATA = RecordKeys()
+
+
 def _swarmui(data: dict[str, Any], source: str) -> GenerationRecord:
     params: dict[str, Any] = data["sui_image_params"]
     extra = data.get("sui_extra_data")
     extra = extra if isinstance(extra, dict) else {}
-    return GenerationRecord(
-        source=source,
-        generator="SwarmUI",
-        generator_version=clip(params.get("swarm_version") or extra.get("swarm_version")),
-        prompt=clip(params.get("prompt"), FIELD_LIMIT),
-        negative_prompt=clip(params.get("negativeprompt"), FIELD_LIMIT),
-        model=clip(params.get("model")),
-        seed=clip(params.get("seed")),
-        steps=to_int(params.get("steps")),
-        sampler=clip(params.get("sampler") or params.get("comfyuisampler")),
-        cfg=clip(params.get("cfgscale")),
-        width=to_int(params.get("width")),
-        height=to_int(params.get("height")),
-    )
+    version = params.get("swarm_version") or extra.get("swarm_version")
+    return record_from(params, _SWARMUI, source, "SwarmUI", version)
 
 
 def _fooocus(data: dict[str, Any], source: str) -> GenerationRecord | None:
@@ -170,54 +177,16 @@ def _fooocus(data: dict[str, Any], source: str) -> GenerationRecord | None:
         return None
     name, _, number = (version or "Fooocus").partition(" ")
     width, height = size_of(data.get("resolution"))
-    return GenerationRecord(
-        source=source,
-        generator=name,
-        generator_version=number or None,
-        prompt=clip(data.get("prompt"), FIELD_LIMIT),
-        negative_prompt=clip(data.get("negative_prompt"), FIELD_LIMIT),
-        model=clip(data.get("base_model")),
-        seed=clip(data.get("seed")),
-        steps=to_int(data.get("steps")),
-        sampler=clip(data.get("sampler")),
-        cfg=clip(data.get("guidance_scale")),
-        width=width,
-        height=height,
-    )
+    return record_from(data, _FOOOCUS, source, name, number, width=width, height=height)
 
 
 def _ruined_fooocus(data: dict[str, Any], source: str) -> GenerationRecord:
-    return GenerationRecord(
-        source=source,
-        generator="RuinedFooocus",
-        generator_version=clip(data.get("version")),
-        prompt=clip(data.get("Prompt"), FIELD_LIMIT),
-        negative_prompt=clip(data.get("Negative"), FIELD_LIMIT),
-        model=clip(data.get("base_model_name")),
-        seed=clip(data.get("seed")),
-        steps=to_int(data.get("steps")),
-        sampler=clip(data.get("sampler_name")),
-        cfg=clip(data.get("cfg")),
-        width=to_int(data.get("width")),
-        height=to_int(data.get("height")),
-    )
+    return record_from(data, _RUINED_FOOOCUS, source, "RuinedFooocus", data.get("version"))
 
 
 def _draw_things(data: dict[str, Any], source: str) -> GenerationRecord:
     width, height = size_of(data.get("size"))
-    return GenerationRecord(
-        source=source,
-        generator="Draw Things",
-        prompt=clip(data.get("c"), FIELD_LIMIT),
-        negative_prompt=clip(data.get("uc"), FIELD_LIMIT),
-        model=clip(data.get("model")),
-        seed=clip(data.get("seed")),
-        steps=to_int(data.get("steps")),
-        sampler=clip(data.get("sampler")),
-        cfg=clip(data.get("scale")),
-        width=width,
-        height=height,
-    )
+    return record_from(data, _DRAW_THINGS_KEYS, source, "Draw Things", width=width, height=height)
 
 
 def _novelai_bundle(data: dict[str, Any], source: str) -> GenerationRecord | None:
@@ -238,19 +207,9 @@ def _invoke_metadata(text: str) -> GenerationRecord | None:
         return None
     model = data.get("model")
     name = model.get("name") or model.get("model_name") if isinstance(model, dict) else model
-    return GenerationRecord(
-        source="png:invokeai",
-        generator="InvokeAI",
-        generator_version=clip(data.get("app_version")),
-        prompt=clip(data.get("positive_prompt"), FIELD_LIMIT),
-        negative_prompt=clip(data.get("negative_prompt"), FIELD_LIMIT),
-        model=clip(name),
-        seed=clip(data.get("seed")),
-        steps=to_int(data.get("steps")),
-        sampler=clip(data.get("scheduler")),
-        cfg=clip(data.get("cfg_scale")),
-        width=to_int(data.get("width")),
-        height=to_int(data.get("height")),
+    version = data.get("app_version")
+    return record_from(
+        data, _INVOKE_METADATA, "png:invokeai", "InvokeAI", version, model=clip(name)
     )
 
 
@@ -263,19 +222,15 @@ def _invoke_sd_metadata(text: str) -> GenerationRecord | None:
     if isinstance(prompt, list):  # [{"prompt": "...", "weight": 1.0}, ...]
         prompt = next((p.get("prompt") for p in prompt if isinstance(p, dict)), None)
     positive, negative = _split_negative(prompt if isinstance(prompt, str) else "")
-    return GenerationRecord(
-        source="png:invokeai",
-        generator="InvokeAI",
-        generator_version=clip(data.get("app_version")),
+    return record_from(
+        image,
+        _INVOKE_SD_METADATA,
+        "png:invokeai",
+        "InvokeAI",
+        data.get("app_version"),
         prompt=clip(positive, FIELD_LIMIT),
         negative_prompt=clip(negative, FIELD_LIMIT),
         model=clip(data.get("model_weights") or data.get("model_id")),
-        seed=clip(image.get("seed")),
-        steps=to_int(image.get("steps")),
-        sampler=clip(image.get("sampler")),
-        cfg=clip(image.get("cfg_scale")),
-        width=to_int(image.get("width")),
-        height=to_int(image.get("height")),
     )
 
 

@@ -9,7 +9,14 @@ import json
 import re
 from typing import Any
 
-from core.provenance.finding import FIELD_LIMIT, GenerationRecord, clip, to_int
+from core.provenance.finding import (
+    FIELD_LIMIT,
+    GenerationRecord,
+    RecordKeys,
+    clip,
+    record_from,
+    to_int,
+)
 
 # The pattern A1111 itself uses to read its settings line back (key: value, values may be
 # quoted), anchored to the line's start or a comma so a long line without one costs linear time.
@@ -111,6 +118,9 @@ def webui_identity(settings: dict[str, str], *, civitai: bool = False) -> tuple[
     return (clip(app) or "Automatic1111"), clip(version)
 
 
+_NOVELAI = RecordKeys(cfg="scale")
+
+
 def parse_novelai(
     comment: str | dict[str, Any],
     software: str | None,
@@ -129,19 +139,16 @@ def parse_novelai(
     if not isinstance(negative, str) or not negative.strip():
         negative = _v4_caption(data.get("v4_negative_prompt"))
     model = _MODEL_HASH_SUFFIX.sub("", source_text.strip()) if source_text else None
-    return GenerationRecord(
-        source=source,
-        generator="NovelAI",
-        generator_version=clip(software.removeprefix("NovelAI")) if software else None,
+    version = software.removeprefix("NovelAI") if software else None
+    return record_from(
+        data,
+        _NOVELAI,
+        source,
+        "NovelAI",
+        version,
         prompt=clip(prompt, FIELD_LIMIT),
         negative_prompt=clip(negative, FIELD_LIMIT),
         model=clip(model),
-        seed=clip(data.get("seed")),
-        steps=to_int(data.get("steps")),
-        sampler=clip(data.get("sampler")),
-        cfg=clip(data.get("scale")),
-        width=to_int(data.get("width")),
-        height=to_int(data.get("height")),
     )
 
 

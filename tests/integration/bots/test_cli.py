@@ -57,6 +57,8 @@ async def test_demo_prints_the_path_of_a_1080p_h264_mp4_last(tmp_path: Path) -> 
     )
     assert code == 0
     assert printed.strip().splitlines()[-1] == str(out.resolve())
+    assert printed.count(".mp4") == 1, "the MP4's path, once, last"
+    assert "AI-generated image" in printed, "the sample carries a generator's record"
     info = await probe(out, ffmpeg_binary())
     assert (info.video_codec, info.width, info.height) == ("h264", 1920, 1080)
     assert info.duration_s is not None
@@ -288,3 +290,13 @@ async def test_provenance_prints_each_files_card_or_json(tmp_path: Path) -> None
 
     code, _ = await clipbridge("provenance", str(tmp_path / "missing.png"), env=env)
     assert code == 2
+
+
+async def test_uploading_a_missing_file_says_there_is_no_such_file(
+    redis_url: str, key_prefix: str, engine: RunningEngine, tmp_path: Path
+) -> None:
+    code, printed = await clipbridge(
+        "chat", env=chat_env(engine, redis_url, key_prefix), stdin=b"/upload /no/such/photo.jpg\n"
+    )
+    assert code == 0
+    assert "no such file: /no/such/photo.jpg" in printed
