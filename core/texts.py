@@ -90,6 +90,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Video language {old} → {new}.",
         "zh": "视频语言 {old} → {new}。",
     },
+    "change.unknown": {
+        "en": "Your wish reached the video service, but it cannot show me the video right now; "
+        "say “status” in a moment to see it.",
+        "zh": "你的要求已经送达视频服务，但现在无法查看视频；稍后说“状态”即可查看。",
+    },
     "change.none": {
         "en": "Nothing in the video changed. You could say “make it 9:16” or “add the title "
         "'Hello'”.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import re
 import time
 from collections.abc import Mapping
@@ -63,6 +64,8 @@ class ConversationConfig:
     scratch_dir: Path = Path("var/work")  # a copy of an image while its provenance is read
     trust_anchors_pem: str | None = None  # C2PA signers trusted (None: none)
 
+
+log = logging.getLogger(__name__)
 
 SENT_OVER = "sent_over"  # the work note: the draft's fingerprint when the message went
 BEFORE = "before"  # the work note: what the draft showed then (`DraftFacts`)
@@ -332,11 +335,16 @@ class Conversation:
         await ctx.checkpoint()
 
     async def _changes(self, work: Work, said: str) -> list[str]:
-        """What the message changed in the state, less what the agent's words already said."""
+        """What the message changed in the state, less what the agent's words already said.
+        When the state cannot be read now, nothing is claimed either way."""
         before = work.notes.get(BEFORE)
-        if before is None:  # a record written by an earlier version: say what there is
-            return [summarise(await self._draft(work), work.language)] if not said else []
-        state = await self._backend.state(work.chat_key, self._session_language(work))
+        try:
+            if before is None:  # a record written by an earlier version: say what there is
+                return [summarise(await self._draft(work), work.language)] if not said else []
+            state = await self._backend.state(work.chat_key, self._session_language(work))
+        except BackendError:
+            log.warning("state unreadable after an edit", extra={"chat": work.chat_key})
+            return [] if said else [text("change.unknown", work.language)]
         after = facts_of(state.draft, state.canvas)
         return unsaid(changes(DraftFacts.from_json(before), after, work.language), said)
 
