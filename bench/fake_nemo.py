@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import socket
 import subprocess
 import sys
@@ -149,6 +150,18 @@ def build(
         await pause()
         return Response(video, media_type="video/mp4")
 
+    async def big(request: Request) -> Response:
+        """`mb` MiB of incompressible bytes, streamed (a platform's file URL, for the relay)."""
+        block = random.Random(7).randbytes(1 << 20)
+        count = int(request.path_params["mb"])
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(count):
+                yield block
+
+        headers = {"Content-Length": str(count << 20)}
+        return StreamingResponse(chunks(), media_type="application/octet-stream", headers=headers)
+
     async def stats(request: Request) -> Response:
         """Per render: when it was done (submitted + render_s), its status calls, and when its
         file was fetched (the delivery's download)."""
@@ -175,6 +188,7 @@ def build(
             Route("/files/{rid}.mp4", output),
             Route("/api/render/proxy/{rid}/download", output),
             Route("/_stats", stats),
+            Route("/big/{mb:int}", big),
         ]
     )
 
