@@ -20,7 +20,7 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bots.edit_throttle import EditThrottle
-from bots.telegram.thumbnails import thumbnail
+from bots.telegram.thumbnails import cover, thumbnail
 from core.events import Button, Problem, Progress, Reply, Stage, Target, VideoReady
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,7 @@ class TelegramSink:
             )
             return
         thumb = await thumbnail(video.path, self._ffmpeg)
+        front = await cover(video.path, self._ffmpeg)
         try:
             await self._bot.send_video(
                 chat_id,
@@ -138,6 +139,7 @@ class TelegramSink:
                 duration=round(video.duration_s),
                 supports_streaming=True,
                 thumbnail=thumb.read_bytes() if thumb else None,
+                cover=front.read_bytes() if front else None,
                 message_thread_id=thread,
                 reply_markup=markup,
                 reply_parameters=self._reply_to(target),
@@ -145,8 +147,9 @@ class TelegramSink:
                 write_timeout=300,
             )
         finally:
-            if thumb is not None:
-                thumb.unlink(missing_ok=True)
+            for picture in (thumb, front):
+                if picture is not None:
+                    picture.unlink(missing_ok=True)
 
     async def _upload(self, path: Path) -> Path | bytes:
         """A local Bot API server reads the file from disk; the cloud gets the bytes (at most

@@ -63,6 +63,8 @@ class UploadMethods(MethodGroup):
             video[field] = request.integer(field, 0)
         if "thumbnail" in request.uploads:
             video["thumbnail"] = thumbnail(self.state, request.uploads["thumbnail"].data)
+        if "cover" in request.uploads:  # Bot API 8.3: the picture shown before it plays
+            video["cover"] = photo_sizes(self.state, request.uploads["cover"].data)
         body["video"] = video
         if request.flag("has_spoiler"):
             body["has_media_spoiler"] = True

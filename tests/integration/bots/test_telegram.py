@@ -3,8 +3,11 @@ server, the core and the local engine behind it."""
 
 from __future__ import annotations
 
+import io
 from itertools import pairwise
 from pathlib import Path
+
+from PIL import Image
 
 from engine.api.server import RunningEngine
 from engine.render.probe import ffmpeg_binary, probe
@@ -59,6 +62,9 @@ async def test_a_private_photo_comes_back_as_a_streamable_video(
     info = await probe(kept, ffmpeg_binary())
     assert (info.video_codec, info.width, info.height) == ("h264", 1920, 1080)
     assert "thumbnail" in call.files and len(call.files["thumbnail"][1]) < 200_000
+    # The cover shown before it plays: the title card, full width.
+    with Image.open(io.BytesIO(call.files["cover"][1])) as front:
+        assert front.format == "JPEG" and front.size == (1280, 720)
     buttons = [b["callback_data"] for b in params["reply_markup"]["inline_keyboard"][0]]
     assert buttons == ["refine:7", "export:7", "new:7"]
     # One progress message: acknowledged at once, then edited in place, never re-sent.
