@@ -78,6 +78,7 @@ class VideoReady:
     height: int
     duration_s: float
     buttons: tuple[Button, ...] = ()
+    description: str = ""  # what it shows, for people who cannot see it (alt text)
 
 
 @dataclass(frozen=True)

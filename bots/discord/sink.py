@@ -121,7 +121,9 @@ class DiscordSink:
 
     async def video(self, target: Target, video: VideoReady) -> None:
         view = buttons_view(video.buttons, target.requester.id)
-        await self._send(target, video.caption, view=view, path=video.path)
+        await self._send(
+            target, video.caption, view=view, path=video.path, description=video.description
+        )
 
     async def _send(
         self,
@@ -131,6 +133,7 @@ class DiscordSink:
         view: discord.ui.View | None = None,
         ephemeral: bool = False,
         path: Path | None = None,
+        description: str = "",
     ) -> None:
         ref = self._ref(target)
         mentions = pings_only(target.requester.id)
@@ -145,6 +148,7 @@ class DiscordSink:
                     view=view,
                     flags=flags,
                     path=path,
+                    description=description,
                     params={"wait": "true"},
                 )
                 return
@@ -153,9 +157,9 @@ class DiscordSink:
                     raise
                 log.info("interaction token expired; answering without it")
         if ref.bot_can_post:
-            await self._to_channel(ref, target, content, view=view, path=path)
+            await self._to_channel(ref, target, content, view=view, path=path, alt=description)
         else:
-            await self._to_dm(target, content, view=view, path=path)
+            await self._to_dm(target, content, view=view, path=path, alt=description)
 
     async def _to_channel(
         self,
@@ -165,12 +169,15 @@ class DiscordSink:
         *,
         view: discord.ui.View | None = None,
         path: Path | None = None,
+        alt: str = "",
     ) -> Any:
         """With the bot's token: needs the bot in the guild with Send Messages (a DM works)."""
         route = Route("POST", CHANNEL_MESSAGES, channel_id=ref.channel_id)
         mention = f"<@{target.requester.id}> "
         mentions = pings_only(target.requester.id)
-        return await self._post(route, mention + content, mentions, view=view, path=path)
+        return await self._post(
+            route, mention + content, mentions, view=view, path=path, description=alt
+        )
 
     async def _to_dm(
         self,
@@ -179,12 +186,13 @@ class DiscordSink:
         *,
         view: discord.ui.View | None = None,
         path: Path | None = None,
+        alt: str = "",
     ) -> Any:
         """To the requester's DMs (Discord answers with the same DM channel every time)."""
         channel = await self._http.start_private_message(int(target.requester.id))
         route = Route("POST", CHANNEL_MESSAGES, channel_id=channel["id"])
         mentions = pings_only(target.requester.id)
-        return await self._post(route, content, mentions, view=view, path=path)
+        return await self._post(route, content, mentions, view=view, path=path, description=alt)
 
     async def _post(
         self,
@@ -195,10 +203,16 @@ class DiscordSink:
         view: discord.ui.View | None = None,
         flags: discord.MessageFlags | None = None,
         path: Path | None = None,
+        description: str = "",
         params: dict[str, str] | None = None,
     ) -> Any:
+        """`description` is the file's alt text (what the video shows, for screen readers)."""
         extra: dict[str, Any] = {"params": params} if params else {}
-        file = discord.File(path, filename=path.name) if path is not None else discord.utils.MISSING
+        file = (
+            discord.File(path, filename=path.name, description=description or None)
+            if path is not None
+            else discord.utils.MISSING
+        )
         with handle_message_parameters(
             content=content,
             file=file,

@@ -134,3 +134,39 @@ def canvas_and_duration(draft: Any) -> tuple[int, int, float]:
     height = finite_number(meta.get("height")) or 1080
     duration = finite_number(draft.get("d")) if isinstance(draft, Mapping) else None
     return int(width), int(height), (duration or 0.0) / 1000
+
+
+ALT_TEXT_LIMIT = 1000  # Discord takes up to 1024 characters of a file's description
+_ALT = {
+    "en": ("A {seconds}-second video", "with the text: "),
+    "zh": ("一段 {seconds} 秒的视频", "文字："),
+}
+
+
+def video_description(draft: Any, language: str = "en") -> str:
+    """The video in words, for people who cannot see it (a file's alt text): its length and
+    the texts it shows, in order, each once."""
+    words = _ALT.get(language, _ALT["en"])
+    _, _, seconds = canvas_and_duration(draft)
+    head = words[0].format(seconds=round(seconds))
+    shown: list[str] = []
+    tracks = draft.get("t") if isinstance(draft, Mapping) else None
+    for track in tracks if isinstance(tracks, list) else []:
+        if not isinstance(track, Mapping) or finite_number(track.get("tt")) != 7:
+            continue
+        segments = sorted(segments_of(track), key=lambda sg: finite_number(sg.get("s")) or 0.0)
+        for segment in segments:
+            if field_of(segment, track, "hide"):
+                continue
+            for key in ("text", "sub"):
+                value = field_of(segment, track, key)
+                line = " ".join(value.split()) if isinstance(value, str) else ""
+                if line and line not in shown:
+                    shown.append(line)
+    if not shown:
+        return head + ("。" if language == "zh" else ".")
+    zh = language == "zh"
+    stop = "。" if zh else "."
+    ended = [line if line[-1] in '.!?。！？…”"' else line + stop for line in shown]
+    text = f"{head}{'，' if zh else ', '}{words[1]}{('' if zh else ' ').join(ended)}"
+    return text if len(text) <= ALT_TEXT_LIMIT else text[: ALT_TEXT_LIMIT - 1] + "…"

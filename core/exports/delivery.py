@@ -6,12 +6,14 @@ import asyncio
 import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from core.backend import Access, Backend, canvas_and_duration
 from core.backend.nemo.client import SKILL_SOURCE, Attribution
+from core.backend.timeline import video_description
 from core.errors import BackendUnavailable
 from core.events import Action, Button, Stage, VideoReady
 from core.exports.fit import shrink
@@ -76,6 +78,7 @@ class Delivery:
         try:
             size = await self._download(work, render_id, output_url, original)
             video = await self._fit(work, original, smaller, size, output_url, draft)
+            video = replace(video, description=video_description(draft, work.language))
             log.info("sending video", extra={"chat": work.chat_key, "export": export_id})
 
             async def send() -> None:

@@ -89,6 +89,10 @@ async def test_explain_defers_at_once_edits_progress_and_sends_the_mp4(
     assert (info.video_codec, info.width, info.height) == ("h264", 1080, 1920)
     buttons = [c["custom_id"] for row in video.message["components"] for c in row["components"]]
     assert buttons == [f"cb:refine:{user['id']}", f"cb:export:{user['id']}", f"cb:new:{user['id']}"]
+    # Alt text for people who cannot see it: its length and the texts it shows.
+    (attachment,) = video.message["attachments"]
+    assert attachment["description"].startswith("A 5-second video, with the text: ")
+    assert "What is an AI image?" in attachment["description"]
 
 
 async def test_a_render_finishing_after_the_token_expired_goes_to_the_channel(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from core.backend import canvas_and_duration, is_exportable, summarise
+from core.backend.timeline import video_description
 
 DRAFT: dict[str, Any] = {
     "t": [
@@ -94,3 +95,26 @@ def _placed(where: str) -> dict[str, Any]:
 @pytest.mark.parametrize("where", ["segment", "segment m", "track m"])
 def test_fields_are_read_wherever_the_contract_allows(where: str) -> None:
     assert summarise(_placed(where)) == summarise(DRAFT)
+
+
+def test_the_video_in_words_for_people_who_cannot_see_it() -> None:
+    draft = {
+        "t": [
+            {
+                "tt": 7,
+                "sg": [
+                    {"s": 3000, "d": 2000, "text": "An AI image is a picture.", "role": "caption"},
+                    {"s": 0, "d": 3000, "text": "What is an AI image?", "sub": "A short one"},
+                    {"s": 5000, "d": 2000, "text": "Hidden caption", "hide": True},
+                ],
+            }
+        ],
+        "d": 47500,
+        "m": {},
+    }
+    assert video_description(draft) == (
+        "A 48-second video, with the text: What is an AI image? A short one. "
+        "An AI image is a picture."
+    )
+    assert video_description(draft, "zh").startswith("一段 48 秒的视频，文字：What is an AI image?")
+    assert video_description({"t": [], "d": 0}) == "A 0-second video."
