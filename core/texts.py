@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 ACCEPTED_FORMATS = "JPG, PNG, WEBP, GIF, MP4, MOV, AVI, WEBM, MKV, MP3, WAV, M4A, AAC"
@@ -360,6 +361,15 @@ def text(key: str, language: str, **values: Any) -> str:
     variants = _TEXTS[key]
     template = variants.get(language) or variants["en"]
     return template.format(**values) if values else template
+
+
+def join_sentences(parts: Iterable[str]) -> str:
+    """Sentences as one text: a space after each, except after a full-width (Chinese) stop."""
+    text = ""
+    for part in (part.strip() for part in parts):
+        if part:
+            text += part if not text or text[-1] in "。！？；：" else f" {part}"
+    return text
 
 
 def human_size(size_bytes: int) -> str:

@@ -44,7 +44,7 @@ from core.outbound import Notifier, Reporter
 from core.ports import PlatformPorts
 from core.provenance import agent_hint, provenance_card, read_provenance
 from core.store import ChatSettings
-from core.texts import text
+from core.texts import join_sentences, text
 from core.work import Phase, Work
 
 
@@ -163,6 +163,7 @@ class Conversation:
 
     async def _quick_edit_item(self, work: Work, ctx: WorkContext) -> bool:
         """Move the current attachment on; False when its render job owns it now."""
+        draft: dict[str, Any] | None = None  # the draft as the answer read it, for the export
         if work.phase is Phase.START:
             await self._upload(work, ctx)
         if work.phase is Phase.UPLOADED:
@@ -173,13 +174,14 @@ class Conversation:
             hint = work.notes.get(f"provenance.{work.item}")
             heard = await self._send(work, ctx, f"{instruction}\n{hint}" if hint else instruction)
             said = translate(heard.text).text
-            answer = " ".join([said, *await self._changes(work, said)]).strip()
+            changed, draft = await self._changes(work, said)
+            answer = join_sentences([said, *changed])
             if answer:
                 await self._notifier.reply(work, answer)
         if work.phase is Phase.SENT:
             await self._settle(work, ctx)  # resumed after a crash mid-stream
         if work.phase is Phase.EDITED:
-            return await self._start_export(work, ctx)
+            return await self._start_export(work, ctx, draft)
         if work.phase is Phase.RENDERING:
             return False
         if work.phase is Phase.DELIVERED:
@@ -334,19 +336,20 @@ class Conversation:
         work.phase = Phase.EDITED
         await ctx.checkpoint()
 
-    async def _changes(self, work: Work, said: str) -> list[str]:
-        """What the message changed in the state, less what the agent's words already said.
-        When the state cannot be read now, nothing is claimed either way."""
+    async def _changes(self, work: Work, said: str) -> tuple[list[str], dict[str, Any] | None]:
+        """What the message changed in the state, less what the agent's words already said, and
+        the draft read for it (None when it could not be read: nothing is claimed either way)."""
         before = work.notes.get(BEFORE)
         try:
-            if before is None:  # a record written by an earlier version: say what there is
-                return [summarise(await self._draft(work), work.language)] if not said else []
             state = await self._backend.state(work.chat_key, self._session_language(work))
         except BackendError:
             log.warning("state unreadable after an edit", extra={"chat": work.chat_key})
-            return [] if said else [text("change.unknown", work.language)]
+            return ([] if said else [text("change.unknown", work.language)]), None
+        if before is None:  # a record written by an earlier version: say what there is
+            return ([summarise(state.draft, work.language)] if not said else []), state.draft
         after = facts_of(state.draft, state.canvas)
-        return unsaid(changes(DraftFacts.from_json(before), after, work.language), said)
+        lines = unsaid(changes(DraftFacts.from_json(before), after, work.language), said)
+        return lines, state.draft
 
     async def _draft(self, work: Work) -> dict[str, Any]:
         return await self._backend.draft(work.chat_key, self._session_language(work))
@@ -371,10 +374,12 @@ class Conversation:
                 await self._notifier.reply(work, translated.text)
             return await self._start_export(work, ctx)
         said = translated.text
-        changed = await self._changes(work, said)
-        body = " ".join([said, *changed]).strip() or text("change.none", work.language)
+        changed, draft = await self._changes(work, said)
+        body = join_sentences([said, *changed]) or text("change.none", work.language)
         if GuiAction.SHOW_TIMELINE in translated.actions:
-            summary = summarise(await self._draft(work), work.language)
+            summary = summarise(
+                draft if draft is not None else await self._draft(work), work.language
+            )
             body = f"{body}\n\n{summary}".strip()
         if GuiAction.SHOW_CREDITS in translated.actions:
             body = f"{body}\n\n{await self._credits_line(work)}".strip()
@@ -396,8 +401,11 @@ class Conversation:
             return True
         return await self._start_export(work, ctx)
 
-    async def _start_export(self, work: Work, ctx: WorkContext) -> bool:
-        draft = await self._draft(work)
+    async def _start_export(
+        self, work: Work, ctx: WorkContext, draft: dict[str, Any] | None = None
+    ) -> bool:
+        """Export the session's draft (`draft`: as read just now, else read here)."""
+        draft = draft if draft is not None else await self._draft(work)
         if not is_exportable(draft):
             await self._notifier.reply(work, text("reply.nothing_to_export", work.language))
             await self._notifier.progress(work, Stage.DONE)

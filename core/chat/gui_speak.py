@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from core.texts import join_sentences
+
 
 class GuiAction(StrEnum):
     EXPORT = "export"
@@ -70,4 +72,4 @@ def translate(text: str) -> Translation:
             actions.append(rule[1])
     if len(kept) > 1 and _TEMPORARY_ISSUE.search(kept[-1]):
         kept.pop()  # a trailing "temporary issue" after normal replies means nothing
-    return Translation(text=" ".join(kept), actions=actions)
+    return Translation(text=join_sentences(kept), actions=actions)

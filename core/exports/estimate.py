@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 MIN_SPAN_S = 2.0  # progress reports closer than this say too little about the rate
 SAMPLES_KEPT = 6  # the latest progress reports kept on the export record
-EARLY_POLL_S = 0.5  # poll this much after the predicted end (a report lags its render)
+AFTER_END_S = 0.5  # poll this much after the predicted end (a report lags its render)
 SHOW_FROM_S = 5.0  # the chat is told the time left only when at least this much is left
 SHOWN_STEP_S = 5  # and rounded up to this step: an estimate, not a countdown
 
@@ -44,7 +44,7 @@ def next_poll_s(remaining: float | None, backoff_s: float, minimum: float, maxim
     estimate, the back-off schedule's next step."""
     if remaining is None:
         return backoff_s
-    return max(minimum, min(maximum, remaining + EARLY_POLL_S))
+    return max(minimum, min(maximum, remaining + AFTER_END_S))
 
 
 def shown_left_s(remaining: float | None) -> int | None:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from core.provenance.finding import C2paFinding, C2paStatus, clip
+from core.provenance.finding import C2paFinding, C2paStatus, clip, is_id
 from core.provenance.raw import C2PA_CAP, RawMetadata
 from core.provenance.xmp_packet import source_type_code
 
@@ -187,12 +186,9 @@ def _software_agent(manifest: dict[str, Any]) -> str | None:
     for action in _action_items(manifest):
         agent = action.get("softwareAgent")
         name = agent.get("name") if isinstance(agent, dict) else agent
-        if isinstance(name, str) and (text := clip(name)) and not _UUID.fullmatch(text):
+        if isinstance(name, str) and (text := clip(name)) and not is_id(text):
             return text
     return None
-
-
-_UUID = re.compile(r"[0-9a-fA-F-]{32,36}|urn:uuid:.*", re.IGNORECASE)
 
 
 def _verdict(store: dict[str, Any]) -> tuple[C2paStatus, bool | None, str | None]:

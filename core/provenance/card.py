@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from core.provenance.finding import PROMPT_LIMIT, C2paFinding, Finding, Kind
+from core.provenance.finding import PROMPT_LIMIT, C2paFinding, Finding, Kind, is_id
 from core.provenance.webui_records import load_json
 from core.texts import language_of
 
@@ -136,9 +136,6 @@ def cut_prompt(text: str, limit: int = PROMPT_LIMIT) -> str:
     return head.rstrip(" ,;:") + "…"
 
 
-_UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}")
-
-
 def one_line(value: object) -> str | None:
     """A value as one line of text; None for nothing, for JSON or for a bare UUID (an id is not
     a name: never shown as the software or the model)."""
@@ -147,7 +144,7 @@ def one_line(value: object) -> str | None:
     text = _SPACE.sub(" ", str(value)).strip()
     if text[:1] in "{[" and isinstance(load_json(text), dict | list):
         return None
-    if _UUID.fullmatch(text):
+    if is_id(text):
         return None
     return text or None
 

@@ -3,6 +3,7 @@ returns and the partial records each metadata reader contributes to them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -20,6 +21,14 @@ PROMPT_LIMIT = 300
 FIELD_LIMIT = 4000
 # Settings (model, sampler, seed...) are short in every real record.
 SETTING_LIMIT = 200
+
+
+_ID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}")
+
+
+def is_id(text: str) -> bool:
+    """Whether `text` is a bare id (a UUID): an id is not a name, never shown as one."""
+    return _ID.fullmatch(text.strip()) is not None
 
 
 def clip(value: object, limit: int = SETTING_LIMIT) -> str | None:

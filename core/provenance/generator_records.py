@@ -33,9 +33,6 @@ from core.provenance.webui_records import (
     size_of,
 )
 
-# The PNG text keywords these records live in, besides `parameters`, `prompt`, `workflow`,
-# `Comment`, `Software` and `Source`: the PNG walker must keep them (raw.TEXT_KEYS).
-TEXT_KEYWORDS = frozenset({"invokeai_metadata", "sd-metadata", "Dream", "Description"})
 # Names of A1111-style writers: a record in that style next to a ComfyUI graph was written by a
 # saver node inside ComfyUI.
 _A1111_STYLE = frozenset({"Automatic1111", "Forge", "reForge", "SD.Next", "Civitai"})

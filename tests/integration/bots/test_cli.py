@@ -108,6 +108,17 @@ def chat_env(engine: RunningEngine, redis_url: str, key_prefix: str) -> dict[str
     }
 
 
+async def started_chat(
+    env: dict[str, str], tmp_path: Path, *options: str
+) -> asyncio.subprocess.Process:
+    """`clipbridge chat` running, its standard streams piped to the test."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.cli", "chat", *options, "--out", str(tmp_path / "videos"),
+        cwd=ROOT, env={**os.environ, **env}, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
 def answers_by_message(printed: str) -> list[list[str]]:
     """The text answers of each message, in the order they were answered (a chat's messages
     are answered one after another, in the order they were sent)."""
@@ -184,11 +195,7 @@ async def test_cancel_mid_render_says_cancelled_once_and_sends_no_video(
 ) -> None:
     engine = make_engine(default_duration_s=40.0, fps=30, x264_preset="veryfast")  # slow
     photo = make_sample_photo(tmp_path / "p.jpg", size=(800, 600))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bots.cli", "chat", "--json", "--out", str(tmp_path / "videos"),
-        cwd=ROOT, env={**os.environ, **chat_env(engine, redis_url, key_prefix)},
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await started_chat(chat_env(engine, redis_url, key_prefix), tmp_path, "--json")
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(json.dumps({"text": "", "files": [str(photo)]}).encode() + b"\n")
     events: list[dict[str, Any]] = []
@@ -231,12 +238,7 @@ async def test_ctrl_c_cancels_what_runs_and_exits_130_with_one_line(
 ) -> None:
     engine = make_engine(default_duration_s=40.0, fps=30, x264_preset="veryfast")  # slow
     photo = make_sample_photo(tmp_path / "p.jpg", size=(800, 600))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bots.cli", "chat", "--out", str(tmp_path / "videos"),
-        cwd=ROOT, env={**os.environ, **chat_env(engine, redis_url, key_prefix)},
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await started_chat(chat_env(engine, redis_url, key_prefix), tmp_path)
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(f"/upload {photo}\n".encode())
     printed: list[str] = []

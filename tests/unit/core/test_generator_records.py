@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from PIL import ExifTags, Image, PngImagePlugin
 
-from core.provenance import Finding, raw, read_provenance
-from core.provenance.generator_records import TEXT_KEYWORDS
+from core.provenance import Finding, read_provenance
 
 Builder = Callable[[Path], Path]
 
@@ -727,10 +726,6 @@ def test_records_in_invokeai_and_novelai_chunks(
     tmp_path: Path, case: str, build: Builder, expected: dict[str, Any]
 ) -> None:
     assert_record(read_provenance(build(tmp_path)), expected)
-
-
-def test_the_png_walker_keeps_the_generator_chunks() -> None:
-    assert TEXT_KEYWORDS <= raw.TEXT_KEYS
 
 
 def test_a_comfyui_graph_in_make_and_model_is_no_camera(tmp_path: Path) -> None:

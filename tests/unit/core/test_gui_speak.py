@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.chat.gui_speak import GuiAction, translate
+from core.texts import join_sentences
 
 
 def test_click_export_becomes_an_export_and_the_content_stays() -> None:
@@ -44,4 +45,16 @@ def test_plain_text_is_untouched() -> None:
 def test_a_file_name_is_not_split_into_sentences() -> None:
     assert translate("I made an explainer from dusk.jpg: a card.").text == (
         "I made an explainer from dusk.jpg: a card."
+    )
+
+
+def test_chinese_sentences_are_joined_without_spaces() -> None:
+    assert (
+        translate("已添加标题“你好”。已去掉背景音乐。").text == "已添加标题“你好”。已去掉背景音乐。"
+    )
+    assert join_sentences(["已添加标题“你好”。", "Aspect 16:9 → 9:16."]) == (
+        "已添加标题“你好”。Aspect 16:9 → 9:16."
+    )
+    assert join_sentences(["Added the title.", "", "Length 15 s → 20 s."]) == (
+        "Added the title. Length 15 s → 20 s."
     )
