@@ -7,6 +7,12 @@ With `--render-s`, a render completes that many seconds after it was submitted a
 URL serves a small MP4 (made once at start with FFmpeg), so whole exports can run. Uploads are
 accepted and the agent (``/run_sse``) answers after `--think-s` seconds of heartbeats: a photo's
 full path (upload, agent, export, download) works against it.
+
+`/_stats` tells what happened, on this host's monotonic clock (one clock for every process of
+the machine): per render, when it was done, its status calls and when its file was fetched;
+per session, when its upload began and ended, the tag the uploaded file carries (`TAG` then
+digits, anywhere in the bytes: how a bench tells whose file it was), when the agent was asked
+and when it answered, and its renders.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -23,6 +30,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -37,6 +45,7 @@ DRAFT = {
     "d": 5000,
     "m": {"width": 1920, "height": 1080},
 }
+TAG = b"bench-tag:"
 AGENT_REPLY = "I made a 5 s clip of your photo with a slow zoom. Exporting it now."
 HEARTBEAT_S = 1.0
 
@@ -73,6 +82,7 @@ def build(
     # What /_stats reports, per render id (times on this host's monotonic clock).
     status_calls: dict[str, int] = {}
     fetched: dict[str, float] = {}  # when its output file was first asked for
+    sessions: dict[str, dict[str, Any]] = {}  # session id -> its upload, agent turn and renders
 
     async def pause() -> None:
         if delay_s:
@@ -107,6 +117,9 @@ def build(
         if request.method == "GET":
             status_calls[render_id] = status_calls.get(render_id, 0) + 1
         data: dict[str, object] = {"id": render_id, "status": "processing", "progress": 42}
+        if request.method == "POST":
+            sid = str((await request.json()).get("sessionId", ""))
+            sessions.setdefault(sid, {}).setdefault("renders", []).append(render_id)
         if render_s is not None:
             started = submitted.setdefault(render_id, time.monotonic())
             done = min(1.0, (time.monotonic() - started) / render_s) if render_s > 0 else 1.0
@@ -117,11 +130,18 @@ def build(
         return JSONResponse({"success": True, "data": data})
 
     async def upload(request: Request) -> Response:
+        began = time.monotonic()
         await pause()
-        size = 0
+        size, tail = 0, b""
         async for chunk in request.stream():
             size += len(chunk)
+            tail = (tail + chunk)[-4096:]
         sid = request.path_params["sid"]
+        tag = re.search(re.escape(TAG) + rb"(\d+)", tail)
+        journal = sessions.setdefault(sid, {})
+        journal |= {"upload_began": began, "upload_done": time.monotonic()}
+        if tag:
+            journal["tag"] = int(tag.group(1))
         item = {
             "filename": "photo.jpg",
             "file_type": "image",
@@ -133,7 +153,10 @@ def build(
         return JSONResponse({"code": 0, "data": {"files": [item]}})
 
     async def run_sse(request: Request) -> Response:
-        await request.body()
+        asked = time.monotonic()
+        body = json.loads(await request.body() or b"{}")
+        journal = sessions.setdefault(str(body.get("session_id", "")), {})
+        journal["agent_asked"] = asked
 
         async def events() -> AsyncIterator[bytes]:
             deadline = time.monotonic() + think_s
@@ -141,6 +164,7 @@ def build(
                 yield b": ping\n\n"
                 await asyncio.sleep(min(HEARTBEAT_S, left))
             reply = json.dumps({"type": "text", "content": AGENT_REPLY})
+            journal["agent_answered"] = time.monotonic()
             yield f"id: 1\ndata: {reply}\n\n".encode()
 
         return StreamingResponse(events(), media_type="text/event-stream")
@@ -173,7 +197,7 @@ def build(
             }
             for rid, at in submitted.items()
         }
-        return JSONResponse({"renders": renders})
+        return JSONResponse({"renders": renders, "sessions": sessions})
 
     return Starlette(
         routes=[

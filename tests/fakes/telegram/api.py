@@ -115,6 +115,7 @@ class FakeTelegram(TelegramUpdates):
     # -- HTTP ------------------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.Response:
+        began = time.monotonic()
         if request.match_info["token"] != self.token:
             return json_response(_UNAUTHORIZED.payload(), _UNAUTHORIZED.status)
         found = self._methods.get(request.match_info["method"].lower())
@@ -126,7 +127,7 @@ class FakeTelegram(TelegramUpdates):
         except ApiError as exc:
             return json_response(exc.payload(), exc.status)
         files = {key: (f.filename, f.data, f.content_type) for key, f in body.files.items()}
-        call = Call(name, body.params, files, time.monotonic())
+        call = Call(name, body.params, files, time.monotonic(), began=began)
         self.calls.append(call)
         try:
             fault = self.take_fault(name)

@@ -65,6 +65,7 @@ class Call:
     files: dict[str, tuple[str, bytes, str]]
     at: float = field(default_factory=time.monotonic)
     status: int = 200
+    began: float = 0.0  # when its headers arrived, before the body was read (an upload's start)
 
 
 class ApiError(Exception):
