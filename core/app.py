@@ -28,6 +28,21 @@ from core.work import Work
 
 log = logging.getLogger(__name__)
 
+# The chat's own commands: they need its settings and no backend, so when nothing else runs in
+# the chat they are answered where they arrive, without a job (`Turns.answer_now`).
+ANSWERED_AT_ONCE = frozenset(
+    {
+        Intent.HELP,
+        Intent.UNKNOWN,
+        Intent.LANGUAGE,
+        Intent.ACCESS,
+        Intent.CHANNELS,
+        Intent.LIMIT,
+        Intent.ASPECT,
+        Intent.PHOTOS,
+    }
+)
+
 
 @dataclass(frozen=True)
 class Submitted:
@@ -110,7 +125,9 @@ class Core:
             self.metrics.duplicates.labels(inbound.chat.platform).inc()
             return Submitted(duplicate=True, intent=intent)
         self.metrics.messages_in.labels(inbound.chat.platform, intent.value).inc()
-        if pushed.turn_token:
+        if pushed.turn_token and intent in ANSWERED_AT_ONCE:
+            await self.turns.answer_now(work, pushed.turn_token, pushed.language)
+        elif pushed.turn_token:
             await self.scheduler.start_turn(chat_key, pushed.turn_token)
         elif pushed.ahead > 0:
             await self.notifier.progress(

@@ -412,8 +412,7 @@ class Conversation:
             work.done = True
             return True
         await self._notifier.progress(work, Stage.RENDERING, percent=0)
-        await self._renders.start(work, draft)
-        await ctx.checkpoint()
+        await self._renders.start(work, draft)  # saves the work record, now rendering
         return False
 
     async def _status(self, work: Work, ctx: WorkContext) -> bool:

@@ -18,6 +18,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from core.backend.sessions import remembering_sessions
 from core.chat.conversation import Conversation
 from core.errors import WorkCancelled
 from core.events import Problem
@@ -127,6 +128,22 @@ class Turns:
             if not await self._run_message(work, token):
                 return  # a render job owns the message and will hand the chat back
 
+    async def answer_now(self, work: Work, token: str, chosen_language: str) -> None:
+        """Answer a message that needs no backend in this process, without a job.
+
+        The push that queued it took the chat's lease (`token`): nothing else runs in the chat.
+        The message stays in the chat's inbox until it is answered; were this process to die
+        first, the janitor finds the chat once the lease lapses and a turn answers it. What
+        came in meanwhile goes to a turn job, under the same lease.
+        """
+        if work.inbound.settings_scope:  # shared wider than the chat: read it there
+            chosen_language = await self._chat_settings.language(work.inbound.settings_key) or ""
+        self._begin(work, chosen_language)
+        await self._run_message(work, token)
+        step = await self._queue.next(work.chat_key, token, work.message_id)
+        if step.kind in ("next", "resume"):
+            await self._scheduler.start_turn(work.chat_key, token)
+
     async def _run_message(self, work: Work, token: str) -> bool:
         if work.phase is Phase.RENDERING and work.render_id:
             if await self._renders.adopt(work.render_id, token):
@@ -146,7 +163,8 @@ class Turns:
         try:
             lost = LeaseLost(work.chat_key)
             async with renewed(self._config.lease_s / 3, context.renew_lease, lost):
-                finished = await self._conversation.run(work, context)
+                with remembering_sessions():
+                    finished = await self._conversation.run(work, context)
             if finished:
                 await self._notifier.close(work)
             self._metrics.jobs.labels(work.intent.value, "done" if finished else "exporting").inc()

@@ -1,9 +1,14 @@
 """Exports as durable jobs: submit, poll on a backing-off schedule, deliver, hand the chat back.
 
 Each export has a record in Redis (written before the first call to the backend) and advances
-one short, idempotent step per job: no worker holds a render while it waits. A worker that dies
-mid-step is replaced by saq's retry of the same step; a step that finds the export finished does
-nothing. The render id belongs to the session, so it is persisted before it is submitted.
+one short, idempotent step per job: no worker holds a render while it waits. The first step (the
+submit) runs in the turn that starts the export, which is a job already. A worker that dies
+mid-step is replaced by saq's retry of the same step (of the turn, for the first: it adopts the
+export and looks at it again); a step that finds the export finished does nothing. The render id
+belongs to the session, so it is persisted before it is submitted.
+
+The last step hands the chat back: it closes the message and takes the chat's next one, as the
+turn would, and starts a turn only when there is one (or when the message has more items).
 
 Steps are numbered, and one runs at a time under the export's lock. saq retries a step whose
 heartbeat went quiet even when its worker still runs it (a starved event loop, a Redis restart):
@@ -30,6 +35,7 @@ from redis.asyncio import Redis
 
 from core.backend import Backend
 from core.backend.nemo.models import RenderStatus
+from core.backend.sessions import remembering_sessions
 from core.errors import (
     BackendError,
     BackendUnavailable,
@@ -152,11 +158,16 @@ class RenderJobs:
             draft=draft,
             counted=list(quota.counted),
         )
-        await self._save(record)
         work.render_id = export_id
         work.phase = Phase.RENDERING
-        await self._queue.save(work.chat_key, work.message_id, work.to_json())
-        await self._scheduler.render_step(export_id, step=record.step)
+        await self._save(record, work)
+        # The first step (the submit) runs here and now, its successors as jobs. Should it
+        # fail for a reason a job's retries outlast (Redis away for a moment), it is a job too.
+        try:
+            await self.step(export_id, record.step)
+        except Exception:
+            log.warning("first export step failed here; queued", extra={"export": export_id})
+            await self._scheduler.render_step(export_id, step=record.step)
 
     async def adopt(self, export_id: str, token: str) -> bool:
         """A new turn owns the chat: the export hands the chat back to it. False if finished.
@@ -192,12 +203,14 @@ class RenderJobs:
             await self._run(record)
 
     async def _run(self, record: ExportRecord) -> None:
-        raw = await self._queue.load(record.chat_key, record.message_id)
-        if raw is None:
+        start = await self._queue.export_step(
+            record.chat_key, record.message_id, record.export_id, record.token
+        )
+        if start.work_json is None:
             record.finished = True
             await self._save(record)
             return
-        work = Work.from_json(raw)
+        work = Work.from_json(start.work_json)
 
         async def keep_lease() -> None:
             if record.finished:  # handed back: the turn may have released the lease already
@@ -207,10 +220,10 @@ class RenderJobs:
             except REDIS_ERRORS:  # Redis away for a moment: the lease lives on until it ends
                 log.warning("lease renewal failed", extra={"export": record.export_id})
 
-        await keep_lease()
         try:
             async with repeating(self._timing.lease_s / 3, keep_lease):
-                await self._advance(work, record)
+                with remembering_sessions():
+                    await self._advance(work, record, cancelled=start.cancelled)
         except ClipbridgeError as exc:
             await self._fail(work, record, exc)
 
@@ -218,10 +231,10 @@ class RenderJobs:
         """The turn to hand the chat back to: the one that adopted the export, else its own."""
         return await self._queue.export_owner(record.chat_key, record.export_id) or record.token
 
-    async def _advance(self, work: Work, record: ExportRecord) -> None:
+    async def _advance(self, work: Work, record: ExportRecord, *, cancelled: bool) -> None:
         if record.delivered:  # a crash came after the send: only the bookkeeping is left
             return await self._finish(work, record, "delivered")
-        if await self._queue.is_cancelled(record.chat_key, record.message_id):
+        if cancelled:
             await self._cancel_backend(work, record)
             await self._notifier.progress(work, Stage.CANCELLED)
             return await self._finish(work, record, "cancelled")
@@ -236,7 +249,7 @@ class RenderJobs:
             log.warning("render step failed, will retry", extra={"export": record.export_id})
             return await self._again(record)
         if status.phase in ("pending", "processing"):
-            left = self._left(record, status.progress)
+            left, soonest = self._left(record, status.progress)
             shown = shown_left_s(left)
             line = None
             if shown is not None:
@@ -245,8 +258,7 @@ class RenderJobs:
                     "stage.rendering_left", work.language, percent=status.progress, left=left_text
                 )
             await self._notifier.progress(work, Stage.RENDERING, percent=status.progress, line=line)
-            await self._save_work(work)
-            return await self._again(record, left)
+            return await self._again(record, soonest, work)
         if status.phase == "failed":
             if record.attempt >= 1:
                 raise RenderFailed(status.error or "the render failed")
@@ -278,16 +290,22 @@ class RenderJobs:
         record.submitted, record.submitted_at, record.samples = True, time.time(), []
         recent = await self._redis.lrange(self._keys.render_durations(), 0, DURATIONS_KEPT - 1)
         record.typical_s = typical_duration([float(as_str(value)) for value in recent])
-        await self._save(record)
+        # Saved with the next step's number, in a moment. A death before that submits again
+        # under the same id, which the backend refuses as a duplicate: then it is polled.
         return status
 
-    def _left(self, record: ExportRecord, percent: int) -> float | None:
-        """Seconds until the render is done, from its progress so far and recent renders."""
+    def _left(self, record: ExportRecord, percent: int) -> tuple[float | None, float | None]:
+        """Seconds until the render is done, likeliest and soonest, from its progress so far
+        and recent renders."""
         now = time.time()
         record.samples = [*record.samples, [now, float(percent)]][-SAMPLES_KEPT:]
         samples = [(at, int(done)) for at, done in record.samples]
         elapsed = now - record.submitted_at if record.submitted_at else 0.0
-        return remaining_s(samples, now, typical_s=record.typical_s, elapsed_s=elapsed)
+        likeliest, soonest = (
+            remaining_s(samples, now, typical_s=record.typical_s, elapsed_s=elapsed, soonest=bound)
+            for bound in (False, True)
+        )
+        return likeliest, soonest
 
     async def _remember_duration(self, record: ExportRecord) -> None:
         """Keep how long this render took (once), for the next renders' estimates."""
@@ -304,20 +322,25 @@ class RenderJobs:
     async def _poll(self, work: Work, record: ExportRecord) -> RenderStatus:
         return await self._backend.render_status(work.chat_key, work.language, record.render_id)
 
-    async def _again(self, record: ExportRecord, left: float | None = None) -> None:
-        """Poll again: just after the render's predicted end when there is an estimate, else on
+    async def _again(
+        self, record: ExportRecord, left: float | None = None, work: Work | None = None
+    ) -> None:
+        """Poll again: just after the render's soonest end when there is an estimate, else on
         the back-off schedule."""
         minimum, maximum = self._timing.poll_min_s, self._timing.poll_max_s
         delay = next_poll_s(left, poll_delay(record.polls, minimum, maximum), minimum, maximum)
         record.polls += 1
-        await self._next(record, delay)
+        await self._next(record, delay, work)
 
-    async def _next(self, record: ExportRecord, delay_s: float = 0.0) -> None:
-        """Schedule the next step, then save its number: a job that exists before its number is
-        saved waits for this step's lock, and a number saved without its job would strand it."""
+    async def _next(
+        self, record: ExportRecord, delay_s: float = 0.0, work: Work | None = None
+    ) -> None:
+        """Schedule the next step, then save its number (and `work`'s record with it): a job
+        that exists before its number is saved waits for this step's lock, and a number saved
+        without its job would strand it."""
         record.step += 1
         await self._scheduler.render_step(record.export_id, step=record.step, delay_s=delay_s)
-        await self._save(record)
+        await self._save(record, work)
 
     async def _cancel_backend(self, work: Work, record: ExportRecord) -> None:
         if not record.submitted:
@@ -338,15 +361,24 @@ class RenderJobs:
         if outcome != "delivered":  # failed or cancelled work never counts against a quota
             await self._fair_use.limiter.give_back(record.counted)
         record.finished = True
-        await self._save(record)
         work.phase = Phase.DELIVERED
         work.attempts = 0
-        await self._save_work(work)
+        last = work.item + 1 >= work.items
+        if last:  # nothing after this item: the message is over, here
+            work.advance()
+        await self._save(record, work)
         owner = await self._owner(record)
-        await self._scheduler.start_turn(record.chat_key, owner, part=record.polls + 1)
-
-    async def _save_work(self, work: Work) -> None:
-        await self._queue.save(work.chat_key, work.message_id, work.to_json())
+        if not last:
+            await self._scheduler.start_turn(record.chat_key, owner, part=record.polls + 1)
+            return
+        # What the chat's turn would do next, without a job for it: close the message and
+        # take the next one (a turn job runs that), or release the chat. A death before this
+        # leaves the lease to lapse, and the janitor's turn finds the message finished.
+        await self._notifier.close(work)
+        self._metrics.jobs.labels(work.intent.value, "done").inc()
+        after = await self._queue.next(record.chat_key, owner, record.message_id)
+        if after.kind in ("next", "resume"):
+            await self._scheduler.start_turn(record.chat_key, owner, part=record.polls + 1)
 
     async def _load(self, export_id: str) -> ExportRecord | None:
         raw = await self._redis.get(self._keys.render(export_id))
@@ -354,7 +386,12 @@ class RenderJobs:
             return None
         return ExportRecord(**json.loads(as_str(raw)))
 
-    async def _save(self, record: ExportRecord) -> None:
-        await self._redis.set(
-            self._keys.render(record.export_id), json.dumps(asdict(record)), ex=RENDER_TTL_S
-        )
+    async def _save(self, record: ExportRecord, work: Work | None = None) -> None:
+        """Save the export's record, and the message's with it in the same round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(
+                self._keys.render(record.export_id), json.dumps(asdict(record)), ex=RENDER_TTL_S
+            )
+            if work is not None:
+                self._queue.save_to(pipe, work.chat_key, work.message_id, work.to_json())
+            await pipe.execute()

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from core.store.connection import as_str
 from core.store.keys import CANCEL_TTL_S, INBOX_TTL_S, MESSAGE_TTL_S, RENDER_TTL_S, SEEN_TTL_S, Keys
@@ -26,14 +28,19 @@ redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
 redis.call('RPUSH', KEYS[3], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
 local ahead = redis.call('LLEN', KEYS[3]) - 1 + redis.call('LLEN', KEYS[4])
-if redis.call('SET', KEYS[5], ARGV[5], 'NX', 'PX', ARGV[6]) then return {ahead, ARGV[5]} end
-return {ahead, ''}
+local language = redis.call('HGET', KEYS[6], 'language') or ''
+local claimed = ''
+if redis.call('SET', KEYS[5], ARGV[5], 'NX', 'PX', ARGV[6]) then claimed = ARGV[5] end
+return {ahead, claimed, language}
 """
 
 _NEXT = """
 local owner = redis.call('GET', KEYS[1])
 if owner and owner ~= ARGV[1] then return {'lost', '', '', '', ''} end
-if ARGV[3] ~= '' then redis.call('LREM', KEYS[3], 0, ARGV[3]) end
+if ARGV[3] ~= '' then
+  redis.call('LREM', KEYS[3], 0, ARGV[3])
+  redis.call('LREM', KEYS[2], 0, ARGV[3])  -- one answered where it was pushed (`Turns.answer_now`)
+end
 local kind = 'resume'
 local mid = redis.call('LINDEX', KEYS[3], 0)
 if not mid then
@@ -57,6 +64,16 @@ local owner = redis.call('GET', KEYS[1])
 if owner and owner ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
+"""
+
+_EXPORT_STEP = """
+local work = redis.call('GET', KEYS[1]) or ''
+local owner = redis.call('GET', KEYS[2]) or ARGV[1]
+local holder = redis.call('GET', KEYS[3])
+if not holder or holder == owner then redis.call('SET', KEYS[3], owner, 'PX', ARGV[2]) end
+local cancelled = 0
+if redis.call('GET', KEYS[4]) == ARGV[3] then cancelled = 1 end
+return {work, owner, cancelled}
 """
 
 _SET_IF_LEASED = """
@@ -86,6 +103,16 @@ class Pushed:
     ahead: int = 0
     turn_token: str | None = None  # set when this push claimed the lease: start a turn
     full: bool = False  # refused: `ahead` messages already wait in the chat
+    language: str = ""  # the chat's chosen reply language, if any
+
+
+@dataclass(frozen=True)
+class ExportStep:
+    """What an export step starts from, read in one round trip."""
+
+    work_json: str | None  # None when the record expired
+    owner: str  # the turn the chat goes back to
+    cancelled: bool  # the user cancelled the message
 
 
 @dataclass(frozen=True)
@@ -109,6 +136,7 @@ class ChatQueue:
         self._extend = redis.register_script(_EXTEND)
         self._claim_idle = redis.register_script(_CLAIM_IDLE)
         self._set_if_leased = redis.register_script(_SET_IF_LEASED)
+        self._export_step = redis.register_script(_EXPORT_STEP)
         self._cancel = redis.register_script(_CANCEL)
 
     def _chat_keys(self, chat_key: str) -> tuple[str, str, str]:
@@ -124,24 +152,38 @@ class ChatQueue:
         keys = [self._keys.seen(chat_key, message_id), self._keys.message(chat_key, message_id)]
         # Known to the janitor first: were this process to die before the push, the janitor
         # finds nothing waiting and forgets the chat; the other order could strand a message.
-        await self._redis.sadd(self._keys.active_chats(), chat_key)
-        ahead, claimed = await self._push(
-            keys=[*keys, inbox, doing, lease],
-            args=[
-                SEEN_TTL_S,
-                max(MESSAGE_TTL_S, INBOX_TTL_S),
-                work_json,
-                message_id,
-                token,
-                self._lease_ms,
-                max_waiting,
-            ],
-        )
+        # One round trip: on one server the pipeline runs in order. A cluster may run the two
+        # on different nodes in either order, and one may fail: the caller then fails too and
+        # the platform delivers the message again, whose push adds the chat all the same.
+        keys = [*keys, inbox, doing, lease, self._keys.chat_settings(chat_key)]
+        args: list[str | int] = [
+            SEEN_TTL_S,
+            max(MESSAGE_TTL_S, INBOX_TTL_S),
+            work_json,
+            message_id,
+            token,
+            self._lease_ms,
+            max_waiting,
+        ]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(self._keys.active_chats(), chat_key)
+            # By its hash: a script given to a pipeline costs a SCRIPT EXISTS on every run.
+            pipe.evalsha(self._push.sha, len(keys), *keys, *args)
+            added, pushed = await pipe.execute(raise_on_error=False)
+        if isinstance(added, Exception):
+            raise added
+        if isinstance(pushed, NoScriptError):  # a new or restarted server: load it and run
+            pushed = await self._push(keys=keys, args=args)
+        elif isinstance(pushed, Exception):
+            raise pushed
+        ahead, claimed, *rest = pushed
         if int(ahead) == -2:
             return Pushed(duplicate=False, ahead=int(claimed), full=True)
         if int(ahead) < 0:
             return Pushed(duplicate=True)
-        return Pushed(duplicate=False, ahead=int(ahead), turn_token=as_str(claimed) or None)
+        language = as_str(rest[0]) if rest else ""
+        claim = as_str(claimed) or None
+        return Pushed(duplicate=False, ahead=int(ahead), turn_token=claim, language=language)
 
     async def next(self, chat_key: str, token: str, finished: str | None = None) -> Next:
         """Finish `finished`, then resume the current message, take the next, or go idle."""
@@ -172,6 +214,24 @@ class ChatQueue:
             keys=[self._keys.lease(chat_key), owner], args=[token, RENDER_TTL_S]
         )
         return bool(done)
+
+    async def export_step(
+        self, chat_key: str, message_id: str, export_id: str, token: str
+    ) -> ExportStep:
+        """For an export step: its message's record, the turn it hands the chat back to (the
+        one that adopted it, else `token`), the chat's lease renewed for that turn (unless
+        another holds it), and whether the message was cancelled."""
+        keys = self._keys
+        work, owner, cancelled = await self._export_step(
+            keys=[
+                keys.message(chat_key, message_id),
+                keys.render_owner(chat_key, export_id),
+                keys.lease(chat_key),
+                keys.cancel(chat_key),
+            ],
+            args=[token, self._lease_ms, message_id],
+        )
+        return ExportStep(as_str(work) or None, as_str(owner), bool(int(cancelled)))
 
     async def export_owner(self, chat_key: str, export_id: str) -> str | None:
         """The turn that adopted the export, if one did."""
@@ -213,6 +273,10 @@ class ChatQueue:
 
     async def save(self, chat_key: str, message_id: str, work_json: str) -> None:
         await self._redis.set(self._keys.message(chat_key, message_id), work_json, ex=MESSAGE_TTL_S)
+
+    def save_to(self, pipe: Pipeline, chat_key: str, message_id: str, work_json: str) -> None:
+        """`save`, as one more command of the caller's pipeline."""
+        pipe.set(self._keys.message(chat_key, message_id), work_json, ex=MESSAGE_TTL_S)
 
     async def idle(self, chat_key: str) -> bool:
         """Nothing queued, nothing running, no render holding the chat."""
