@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 MIN_SPAN_S = 2.0  # progress reports closer than this say too little about the rate
 SAMPLES_KEPT = 6  # the latest progress reports kept on the export record
-AFTER_END_S = 0.5  # poll this much after the predicted end (a report lags its render)
+AFTER_END_S = 1.0  # poll this much after the predicted end (a report lags its render)
+NEAR_END_S = 1.0  # with an estimate, the next poll may come this soon: a look that was early
 SHOW_FROM_S = 5.0  # the chat is told the time left only when at least this much is left
 SHOWN_STEP_S = 5  # and rounded up to this step: an estimate, not a countdown
 
@@ -49,10 +50,12 @@ def remaining_s(
 
 def next_poll_s(remaining: float | None, backoff_s: float, minimum: float, maximum: float) -> float:
     """When to ask next: just after the predicted end, within the polling limits; without an
-    estimate, the back-off schedule's next step."""
+    estimate, the back-off schedule's next step. A look that came just before the end asks
+    again a moment later, not after the usual minimum: at most one call more, while a render
+    done in 0.1 s was seen 3 s late."""
     if remaining is None:
         return backoff_s
-    return max(minimum, min(maximum, remaining + AFTER_END_S))
+    return max(min(minimum, NEAR_END_S), min(maximum, remaining + AFTER_END_S))
 
 
 def shown_left_s(remaining: float | None) -> int | None:
