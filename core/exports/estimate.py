@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 MIN_SPAN_S = 2.0  # progress reports closer than this say too little about the rate
 SAMPLES_KEPT = 6  # the latest progress reports kept on the export record
-AFTER_END_S = 1.0  # poll this much after the predicted end (a report lags its render)
+AFTER_END_S = 0.5  # poll this much after the predicted end (a report lags its render)
 NEAR_END_S = 1.0  # with an estimate, the next poll may come this soon: a look that was early
 SHOW_FROM_S = 5.0  # the chat is told the time left only when at least this much is left
 SHOWN_STEP_S = 5  # and rounded up to this step: an estimate, not a countdown

@@ -26,9 +26,13 @@ from saq.queue.redis import RedisQueue
 from saq.types import Context, PartialTimersDict
 
 from core.repeating import repeating
-from core.store import Keys
+from core.store import Keys, as_str
 
 log = logging.getLogger(__name__)
+
+# How often a worker moves the export steps that are due onto its queue: a render poll
+# scheduled for a moment runs up to this much later (a script call each time, nothing more).
+EXPORT_SCHEDULE_S = 0.25
 
 
 class TurnRunner(Protocol):
@@ -92,6 +96,23 @@ return 1
 """
 
 
+# saq's scheduling, with its lock in milliseconds (saq's SETEX takes whole seconds): the jobs
+# due are moved onto the queue every quarter of a second at most, by one worker at a time.
+# The lock only spares the other workers the call: a job moved once has its score set to 0,
+# which no later range takes again.
+_SCHEDULE = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'PX', ARGV[1]) then
+  local jobs = redis.call('ZRANGEBYSCORE', KEYS[2], 1, ARGV[2])
+  for _, v in ipairs(jobs) do
+    redis.call('ZADD', KEYS[2], 0, v)
+    redis.call('RPUSH', KEYS[3], v)
+  end
+  return jobs
+end
+return {}
+"""
+
+
 class JobQueue(RedisQueue):
     """saq's Redis queue, with fewer round trips and an abort fit for a Redis Cluster.
 
@@ -105,6 +126,14 @@ class JobQueue(RedisQueue):
         super().__init__(*args, **kwargs)
         self._set_and_notify = self.redis.register_script(_SET_AND_NOTIFY)
         self._finish_script = self.redis.register_script(_FINISH)
+        self._schedule_ms = self.redis.register_script(_SCHEDULE)
+
+    async def schedule(self, lock: float = 1) -> list[str]:
+        due = await self._schedule_ms(
+            keys=[self._schedule, self._incomplete, self._queued],
+            args=[max(1, int(lock * 1000)), time.time()],
+        )
+        return [as_str(job_id) for job_id in due or []]
 
     async def _update(self, job: Job, status: Status | None = None, **kwargs: Any) -> None:
         if not status:  # a heartbeat: keep a status another process set (an abort)
@@ -232,14 +261,14 @@ class _Worker(Worker[JobContext]):
 
     janitor_key: str | None = None
 
-    async def schedule(self, lock: int = 1) -> None:
+    async def schedule(self, lock: float = 1) -> None:
         if self.janitor_key is not None:
             # Every worker asks every second; the fixed key keeps one janitor job in waiting.
             next_minute = (int(time.time()) // 60 + 1) * 60
             await self.queue.enqueue(
                 "janitor", key=self.janitor_key, scheduled=next_minute, timeout=60
             )
-        await super().schedule(lock)
+        await super().schedule(lock)  # type: ignore[arg-type]  # saq's timer, passed on
 
 
 def build_worker(
@@ -252,7 +281,10 @@ def build_worker(
         functions=[run_turn, render_step, janitor],
         concurrency=concurrency,
         timers=PartialTimersDict(
-            sweep=core.job_limits.sweep_s, schedule=1, abort=1, worker_info=10
+            sweep=core.job_limits.sweep_s,
+            schedule=1 if janitor_too else EXPORT_SCHEDULE_S,  # type: ignore[typeddict-item]
+            abort=1,
+            worker_info=10,
         ),
         shutdown_grace_period_s=grace_s,
         dequeue_timeout=1.0,  # idle slots notice a stop within a second

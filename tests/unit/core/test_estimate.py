@@ -56,9 +56,9 @@ def test_recent_renders_stand_in_until_the_progress_says_more() -> None:
 
 def test_polling_follows_the_estimate_within_the_limits() -> None:
     assert next_poll_s(None, backoff_s=5.0, minimum=2.0, maximum=30.0) == 5.0
-    assert next_poll_s(14.0, backoff_s=5.0, minimum=2.0, maximum=30.0) == 15.0
+    assert next_poll_s(14.0, backoff_s=5.0, minimum=2.0, maximum=30.0) == 14.5
     # Just before the end, the next look is a moment later rather than the usual minimum.
-    assert next_poll_s(0.3, backoff_s=5.0, minimum=2.0, maximum=30.0) == pytest.approx(1.3)
+    assert next_poll_s(0.7, backoff_s=5.0, minimum=2.0, maximum=30.0) == pytest.approx(1.2)
     assert next_poll_s(0.0, backoff_s=5.0, minimum=2.0, maximum=30.0) == 1.0
     assert next_poll_s(300.0, backoff_s=5.0, minimum=2.0, maximum=30.0) == 30.0
 
