@@ -8,6 +8,25 @@ from typing import Any
 ACCEPTED_FORMATS = "JPG, PNG, WEBP, GIF, MP4, MOV, AVI, WEBM, MKV, MP3, WAV, M4A, AAC"
 
 _TEXTS: dict[str, dict[str, str]] = {
+    "command.help": {"en": "What I do, with an example", "zh": "我能做什么，附示例"},
+    "command.new": {"en": "Start a fresh project", "zh": "开始新项目"},
+    "command.export": {"en": "Render the current timeline", "zh": "渲染当前时间线"},
+    "command.status": {"en": "Show the timeline", "zh": "查看时间线"},
+    "command.credits": {"en": "Show the credits left", "zh": "查看剩余积分"},
+    "command.cancel": {"en": "Stop the current job", "zh": "停止当前任务"},
+    "command.lang": {"en": "Reply language: en or zh", "zh": "回复语言：en 或 zh"},
+    "command.aspect": {
+        "en": "Default shape of new videos here: 16:9, 9:16, 1:1",
+        "zh": "这里新视频的默认画幅：16:9、9:16、1:1",
+    },
+    "command.access": {
+        "en": "Who may export and start over in this group",
+        "zh": "本群谁可以导出和重新开始",
+    },
+    "command.photos": {
+        "en": "Answer photos sent here without a mention",
+        "zh": "回应本群未提及我的图片",
+    },
     "stage.queued": {
         "en": "⏳ In line: {ahead} ahead of yours.",
         "zh": "⏳ 排队中：前面还有 {ahead} 条。",

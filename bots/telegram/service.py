@@ -15,7 +15,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from telegram import BotCommand
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+)
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
@@ -32,23 +38,52 @@ from bots.telegram.webhook import webhook_app
 from core.app import Core
 from core.exports import ffmpeg_path
 from core.ports import PlatformPorts
-from core.store import Albums
+from core.store import LANGUAGES, Albums
+from core.texts import text
 
 log = logging.getLogger(__name__)
 
 UPDATES = ["message", "callback_query"]
-COMMANDS = [
-    ("help", "What I do, with an example"),
-    ("new", "Start a fresh project"),
-    ("export", "Render the current timeline"),
-    ("status", "Show the timeline"),
-    ("credits", "Show the credits left"),
-    ("cancel", "Stop the current job"),
-    ("lang", "Reply language: en or zh"),
-    ("aspect", "Default shape of new videos here: 16:9, 9:16, 1:1"),
-    ("access", "Group admins: who may export and start over"),
-    ("photos", "Group admins: answer photos sent without a mention"),
-]
+# Telegram's command menu, per audience: private chats, group members, group admins (a group's
+# settings are its admins'). Each is set per reply language; English is also the default.
+PRIVATE, MEMBERS, ADMINS = "private", "members", "admins"
+EVERYONE = frozenset({PRIVATE, MEMBERS, ADMINS})
+COMMANDS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("help", EVERYONE),
+    ("new", EVERYONE),
+    ("export", EVERYONE),
+    ("status", EVERYONE),
+    ("credits", EVERYONE),
+    ("cancel", EVERYONE),
+    ("lang", frozenset({PRIVATE, ADMINS})),
+    ("aspect", frozenset({PRIVATE, ADMINS})),
+    ("access", frozenset({ADMINS})),
+    ("photos", frozenset({ADMINS})),
+)
+SCOPES: dict[str, BotCommandScope] = {
+    PRIVATE: BotCommandScopeAllPrivateChats(),
+    MEMBERS: BotCommandScopeAllGroupChats(),
+    ADMINS: BotCommandScopeAllChatAdministrators(),
+}
+
+
+def command_menu(audience: str, language: str) -> list[BotCommand]:
+    """The commands `audience` sees, described in `language`."""
+    return [
+        BotCommand(name, text(f"command.{name}", language))
+        for name, audiences in COMMANDS
+        if audience in audiences
+    ]
+
+
+async def set_command_menus(bot: ExtBot[Any]) -> None:
+    """Every audience's menu in every reply language; the private one is the default too."""
+    await bot.set_my_commands(command_menu(PRIVATE, "en"))
+    for language in LANGUAGES:
+        code = None if language == "en" else language
+        for audience, scope in SCOPES.items():
+            menu = command_menu(audience, language)
+            await bot.set_my_commands(menu, scope=scope, language_code=code)
 
 
 def limits_for(settings: TelegramSettings) -> Limits:
@@ -104,7 +139,7 @@ class TelegramService:
 
     async def start(self) -> None:
         bot = self._bot
-        await bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+        await set_command_menus(bot)
         if self._webhook:
             await self._start_webhook()
         else:

@@ -4,6 +4,8 @@ server, the core and the local engine behind it."""
 from __future__ import annotations
 
 import io
+import json
+import re
 from itertools import pairwise
 from pathlib import Path
 
@@ -369,3 +371,31 @@ async def test_a_compressed_photo_without_a_record_is_told_to_come_as_a_file(
     assert len(cards) == 2, cards
     assert cards[0].startswith("No provenance record found") and as_file in cards[0]
     assert "Automatic1111" in cards[1] and as_file not in cards[1]
+
+
+async def test_the_command_menus_fit_each_audience_and_language(
+    telegram_bot: BotFor, fake_telegram: FakeTelegram
+) -> None:
+    """Private chats, group members and group admins each get their menu, in English (also
+    the default) and in Chinese; a group's settings show only to its admins."""
+    fake = fake_telegram
+    async with telegram_bot():
+        await fake.wait_for(lambda f: len(f.commands) >= 7)
+
+    def menu(scope: str, language: str = "") -> dict[str, str]:
+        key = (json.dumps({"type": scope}), language)
+        return {c["command"]: c["description"] for c in fake.commands[key]}
+
+    private, members, admins = (
+        menu(scope) for scope in ("all_private_chats", "all_group_chats", "all_chat_administrators")
+    )
+    assert menu("default") == private
+    assert {"help", "export", "lang", "aspect"} <= set(private)
+    assert not {"access", "photos"} & set(private), "group settings mean nothing in private"
+    assert not {"lang", "aspect", "access", "photos"} & set(members)
+    assert set(admins) == set(members) | {"lang", "aspect", "access", "photos"}
+    assert private["export"] == "Render the current timeline"
+    chinese = menu("all_chat_administrators", "zh")
+    assert set(chinese) == set(admins)
+    assert chinese["export"] == "渲染当前时间线"
+    assert all(re.search(r"[\u4e00-\u9fff]", about) for about in chinese.values())
