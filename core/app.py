@@ -40,6 +40,7 @@ ANSWERED_AT_ONCE = frozenset(
         Intent.LIMIT,
         Intent.ASPECT,
         Intent.PHOTOS,
+        Intent.ACK,
     }
 )
 

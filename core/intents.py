@@ -29,6 +29,7 @@ class Intent(StrEnum):
     LIMIT = "limit"  # an operator changes a fair-use limit for this chat
     ASPECT = "aspect"  # the chat's default aspect ratio
     PHOTOS = "photos"  # whether a group's plain photos are answered
+    ACK = "ack"  # how a group is told its request arrived: a message, or a reaction
     UNKNOWN = "unknown"  # a command the bot does not have
     EDIT = "edit"  # everything else: the agent, over SSE
 
@@ -41,7 +42,7 @@ GUARDED = frozenset({Intent.EXPORT, Intent.NEW})
 # Settings of the chat itself: only its admins (or the bot's operators) change them. The
 # language is one: in a group (a whole Discord server) it is everyone's.
 SETTINGS = frozenset(
-    {Intent.ACCESS, Intent.CHANNELS, Intent.ASPECT, Intent.PHOTOS, Intent.LANGUAGE}
+    {Intent.ACCESS, Intent.CHANNELS, Intent.ASPECT, Intent.PHOTOS, Intent.ACK, Intent.LANGUAGE}
 )
 
 
@@ -83,6 +84,7 @@ COMMANDS: dict[str, Intent] = {
     "limit": Intent.LIMIT,
     "aspect": Intent.ASPECT,
     "photos": Intent.PHOTOS,
+    "ack": Intent.ACK,
     "explain": Intent.UPLOAD,
     "edit": Intent.EDIT,
 }

@@ -23,6 +23,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Who may export and start over in this group",
         "zh": "本群谁可以导出和重新开始",
     },
+    "command.ack": {
+        "en": "How I acknowledge requests here: message or reaction",
+        "zh": "我在本群如何确认收到请求：message 或 reaction",
+    },
     "command.photos": {
         "en": "Answer photos sent here without a mention",
         "zh": "回应本群未提及我的图片",
@@ -343,6 +347,24 @@ _TEXTS: dict[str, dict[str, str]] = {
     "reply.photos_set": {
         "en": "In this group I now answer plain photos: {state}.",
         "zh": "在本群中，我对未@我的图片的回应：{state}。",
+    },
+    "reply.ack_message": {
+        "en": "In this group I now answer each request with a progress message.",
+        "zh": "在本群，我会用一条进度消息回应每个请求。",
+    },
+    "reply.ack_reaction": {
+        "en": "In this group I now react to each request instead of posting progress: 👀 received, "
+        "✍ working, 🎉 done. The video and any problem still come as replies.",
+        "zh": "在本群，我会用表情回应请求，不再发进度消息：👀 已收到，✍ 处理中，🎉 完成。"
+        "视频和问题仍会回复发送。",
+    },
+    "reply.ack_usage": {
+        "en": "Say /ack message or /ack reaction.",
+        "zh": "请发送 /ack message 或 /ack reaction。",
+    },
+    "reply.ack_groups_only": {
+        "en": "/ack is for groups: in a private chat I always answer with a progress message.",
+        "zh": "/ack 仅用于群组：私聊中我总是用进度消息回应。",
     },
     "reply.photos_usage": {
         "en": "Say /photos on or /photos off.",

@@ -33,6 +33,7 @@ from bots.telegram.parse import (
     settings_key_of,
     settings_scope_of,
 )
+from bots.telegram.sink import REACTION_REF, RECEIVED, react
 from core.app import Core
 from core.intents import BACKEND_WORK, GUARDED, SETTINGS, Intent
 from core.messages import Inbound, Sender
@@ -211,30 +212,39 @@ class TelegramIngress:
             inbound = replace(inbound, sender=replace(inbound.sender, is_admin=admin))
         ack = await self._acknowledge(inbound, message) if intent in BACKEND_WORK else None
         if ack is not None:
-            inbound = replace(inbound, progress_ref=str(ack))
+            inbound = replace(inbound, progress_ref=ack)
         try:
             submitted = await self._core.submit(inbound, intent)
         except BaseException:
-            await self._withdraw(message.chat_id, ack)  # the next delivery says "Got it" again
+            await self._withdraw(message, ack)  # the next delivery says "Got it" again
             raise
         if submitted.refused or submitted.duplicate:
             # Nothing will edit the "Got it"; the core said why, if it is to be said.
-            await self._withdraw(message.chat_id, ack)
+            await self._withdraw(message, ack)
 
-    async def _acknowledge(self, inbound: Inbound, message: Message) -> int:
+    async def _acknowledge(self, inbound: Inbound, message: Message) -> str:
+        """A "Got it" message the core then edits; in a group set to react, 👀 on the request."""
+        if inbound.is_group:
+            style = await self._core.chat_settings.ack(inbound.settings_key)
+            if style == "reaction":
+                await react(self._bot, message.chat_id, message.message_id, RECEIVED)
+                return f"{REACTION_REF}{message.message_id}"
         ack = await self._bot.send_message(
             message.chat_id,
             text("stage.received", language_of(inbound.language)),
             message_thread_id=int(inbound.chat.thread_id) if inbound.chat.thread_id else None,
             reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
         )
-        return ack.message_id
+        return str(ack.message_id)
 
-    async def _withdraw(self, chat_id: int, ack: int | None) -> None:
+    async def _withdraw(self, message: Message, ack: str | None) -> None:
         if ack is None:
             return
         with contextlib.suppress(TelegramError):  # a stale "Got it" is untidy, not wrong
-            await self._bot.delete_message(chat_id, ack)
+            if ack.startswith(REACTION_REF):
+                await react(self._bot, message.chat_id, message.message_id, None)
+            else:
+                await self._bot.delete_message(message.chat_id, int(ack))
 
     async def _is_admin(self, chat_id: int, user_id: str) -> bool:
         member = await self._bot.get_chat_member(chat_id, int(user_id))

@@ -59,6 +59,7 @@ COMMANDS: tuple[tuple[str, frozenset[str]], ...] = (
     ("aspect", frozenset({PRIVATE, ADMINS})),
     ("access", frozenset({ADMINS})),
     ("photos", frozenset({ADMINS})),
+    ("ack", frozenset({ADMINS})),
 )
 SCOPES: dict[str, BotCommandScope] = {
     PRIVATE: BotCommandScopeAllPrivateChats(),

@@ -1,6 +1,10 @@
 """Core events as Telegram calls: one progress message edited in place, replies with buttons,
 videos with their size, duration and a thumbnail.
 
+In a group set to acknowledge with reactions (`/ack reaction`), the progress is a reaction on
+the request itself instead of a message: its ref is ``reaction:<message id>``, and the reaction
+changes only when the stage does (👀 received, ✍ working, 🎉 done, 🤷 failed or cancelled).
+
 Edits of one chat's progress message are spaced at least a second apart across every process
 (`bots.edit_throttle`), and a running job keeps its chat action ("typing",
 "upload_video") alive, since Telegram drops it after 5 s. "Message is not modified" is skipped;
@@ -15,7 +19,13 @@ import json
 import logging
 from pathlib import Path
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReactionTypeEmoji,
+    ReplyParameters,
+)
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
@@ -27,6 +37,20 @@ log = logging.getLogger(__name__)
 
 ACTION_REFRESH_S = 4.0
 ACTION_MAX_S = 20 * 60
+REACTION_REF = "reaction:"  # a progress shown as a reaction on this message
+RECEIVED, WORKING = "👀", "✍"
+STAGE_REACTIONS = {
+    Stage.QUEUED: RECEIVED,  # waiting behind another request: received, not yet worked on
+    Stage.DONE: "🎉",
+    Stage.FAILED: "🤷",
+    Stage.CANCELLED: "🤷",
+}
+
+
+async def react(bot: Bot, chat_id: int, message_id: int, emoji: str | None) -> None:
+    """Put `emoji` on the message (None: take the bot's reaction off)."""
+    reaction = [ReactionTypeEmoji(emoji)] if emoji else []
+    await bot.set_message_reaction(chat_id, message_id, reaction)
 
 
 def keyboard(buttons: tuple[Button, ...], requester_id: str) -> InlineKeyboardMarkup | None:
@@ -54,6 +78,7 @@ class TelegramSink:
         self._ffmpeg = ffmpeg
         self._local = local_mode
         self._actions: dict[str, asyncio.Task[None]] = {}
+        self._reacted: dict[str, str] = {}  # reaction ref -> the emoji this process put there
 
     @staticmethod
     def _where(target: Target) -> tuple[int, int | None]:
@@ -72,6 +97,9 @@ class TelegramSink:
     ) -> str | None:
         chat_id, thread = self._where(target)
         self._keep_action(target, progress)
+        if message_ref is not None and message_ref.startswith(REACTION_REF):
+            await self._react(chat_id, message_ref, progress)
+            return message_ref
         if message_ref is None:
             sent = await self._bot.send_message(
                 chat_id,
@@ -96,6 +124,20 @@ class TelegramSink:
         except RetryAfter:
             log.info("progress edit skipped: flood wait", extra={"chat": target.chat.key})
         return message_ref
+
+    async def _react(self, chat_id: int, ref: str, progress: Progress) -> None:
+        emoji = STAGE_REACTIONS.get(progress.stage, WORKING)
+        if self._reacted.get(ref) == emoji:
+            return
+        try:
+            await react(self._bot, chat_id, int(ref.removeprefix(REACTION_REF)), emoji)
+        except TelegramError as exc:  # the request deleted, reactions off here: no harm
+            log.info("reaction not set", extra={"error": type(exc).__name__})
+            return
+        if progress.finished:
+            self._reacted.pop(ref, None)
+        else:
+            self._reacted[ref] = emoji
 
     async def reply(self, target: Target, reply: Reply) -> None:
         self._stop_action(target)

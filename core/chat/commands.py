@@ -10,7 +10,7 @@ from typing import Protocol
 from core.fair_use import LIMIT_NAMES, FairUse
 from core.intents import GUARDED, SETTINGS, Intent
 from core.outbound import Notifier
-from core.store import ACCESS_LEVELS, LANGUAGES, ChatSettings
+from core.store import ACCESS_LEVELS, ACK_STYLES, LANGUAGES, ChatSettings
 from core.texts import text
 from core.work import Phase, Work
 
@@ -42,6 +42,7 @@ class ChatCommands:
             Intent.LIMIT: self._limit,
             Intent.ASPECT: self._aspect,
             Intent.PHOTOS: self._photos,
+            Intent.ACK: self._ack,
             Intent.UNKNOWN: self._unknown,
         }
 
@@ -142,6 +143,18 @@ class ChatCommands:
         await self._chat_settings.set_plain_photos(work.inbound.settings_key, wanted == "on")
         state = text(f"state.{wanted}", work.language)
         await self._notifier.reply(work, text("reply.photos_set", work.language, state=state))
+        return True
+
+    async def _ack(self, work: Work, ctx: WorkContext) -> bool:
+        wanted = work.inbound.text.strip().lower()
+        if not work.inbound.is_group:
+            await self._notifier.reply(work, text("reply.ack_groups_only", work.language))
+            return True
+        if wanted not in ACK_STYLES:
+            await self._notifier.reply(work, text("reply.ack_usage", work.language))
+            return True
+        await self._chat_settings.set_ack(work.inbound.settings_key, wanted)
+        await self._notifier.reply(work, text(f"reply.ack_{wanted}", work.language))
         return True
 
     async def _access(self, work: Work, ctx: WorkContext) -> bool:

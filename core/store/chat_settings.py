@@ -11,6 +11,7 @@ from core.store.keys import SETTINGS_TTL_S, Keys
 
 LANGUAGES = ("en", "zh")
 ACCESS_LEVELS = ("anyone", "admins")
+ACK_STYLES = ("message", "reaction")  # how a group's requests are acknowledged
 
 
 class ChatSettings:
@@ -65,6 +66,15 @@ class ChatSettings:
 
     async def set_plain_photos(self, scope: str, on: bool) -> None:
         await self._set(scope, "photos", "on" if on else "off")
+
+    async def ack(self, scope: str) -> str:
+        """How the group is told a request arrived: "message" (a progress message, edited as
+        the work goes) or "reaction" (on the request itself, changed as the work goes)."""
+        value = as_str(await self._redis.hget(self._keys.chat_settings(scope), "ack"))
+        return value if value in ACK_STYLES else "message"
+
+    async def set_ack(self, scope: str, style: str) -> None:
+        await self._set(scope, "ack", style)
 
     async def _set(self, chat_key: str, name: str, value: str) -> None:
         key = self._keys.chat_settings(chat_key)

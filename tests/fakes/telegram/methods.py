@@ -1,4 +1,5 @@
-"""The remaining Bot API methods: the bot itself, files, callbacks, chats and commands."""
+"""The remaining Bot API methods: the bot itself, files, callbacks, chats, commands and
+reactions."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from tests.fakes.telegram.wire import bad_request
 
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _ADMIN_STATUSES = ("creator", "administrator")
+# Some of the emoji Telegram accepts as a reaction (ReactionTypeEmoji); others are refused.
+_REACTIONS = frozenset(
+    ("👍", "👎", "❤", "🔥", "🎉", "🤔", "👀", "✍", "👌", "🤷", "👨\u200d💻", "🙏", "💯", "⚡")
+)
 
 
 class BotMethods(MethodGroup):
@@ -30,6 +35,7 @@ class BotMethods(MethodGroup):
             "setMyCommands": self.set_my_commands,
             "deleteMyCommands": self.delete_my_commands,
             "getMyCommands": self.get_my_commands,
+            "setMessageReaction": self.set_message_reaction,
         }
 
     async def get_me(self, request: ApiRequest) -> JSON:
@@ -110,6 +116,21 @@ class BotMethods(MethodGroup):
 
     async def delete_my_commands(self, request: ApiRequest) -> bool:
         self.state.commands.pop(self._scope_key(request), None)
+        self.state.notify()
+        return True
+
+    async def set_message_reaction(self, request: ApiRequest) -> bool:
+        chat_id, message_id = request.integer("chat_id"), request.integer("message_id")
+        if self.state.find_message(chat_id, message_id) is None:
+            raise bad_request("message to react not found")
+        emoji = []
+        for reaction in request.json_list("reaction") or []:
+            if reaction.get("type") != "emoji" or reaction.get("emoji") not in _REACTIONS:
+                raise bad_request("REACTION_INVALID")
+            emoji.append(str(reaction["emoji"]))
+        if len(emoji) > 1:
+            raise bad_request("REACTIONS_TOO_MANY")
+        self.state.reactions[(chat_id, message_id)] = emoji
         self.state.notify()
         return True
 

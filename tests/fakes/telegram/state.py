@@ -73,6 +73,7 @@ class TelegramState:
         self.allowed_updates: list[str] = []
         self.webhook: Webhook | None = None
         self.commands: dict[tuple[str, str], list[JSON]] = {}
+        self.reactions: dict[tuple[int, int], list[str]] = {}  # the bot's, per message
         self.member_status: dict[tuple[int, int], str] = {}
         self.callback_queries: dict[str, bool] = {}  # id -> answered
         self.closing = False

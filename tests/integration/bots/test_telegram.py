@@ -393,9 +393,41 @@ async def test_the_command_menus_fit_each_audience_and_language(
     assert {"help", "export", "lang", "aspect"} <= set(private)
     assert not {"access", "photos"} & set(private), "group settings mean nothing in private"
     assert not {"lang", "aspect", "access", "photos"} & set(members)
-    assert set(admins) == set(members) | {"lang", "aspect", "access", "photos"}
+    assert set(admins) == set(members) | {"lang", "aspect", "access", "photos", "ack"}
     assert private["export"] == "Render the current timeline"
     chinese = menu("all_chat_administrators", "zh")
     assert set(chinese) == set(admins)
     assert chinese["export"] == "渲染当前时间线"
     assert all(re.search(r"[\u4e00-\u9fff]", about) for about in chinese.values())
+
+
+async def test_a_busy_group_can_be_answered_with_reactions_instead_of_progress_messages(
+    telegram_bot: BotFor,
+    fake_telegram: FakeTelegram,
+    photo_bytes: bytes,
+) -> None:
+    """After an admin's /ack reaction, a photo gets 👀 at once and 🎉 when its video is out,
+    with no "Got it" or progress message in the group; the video still replies to it."""
+    fake = fake_telegram
+    admin, member = fake.user(20, "Noa"), fake.user(21, "Oz")
+    group = fake.group_chat(-100900, "Busy")
+    fake.set_member_status(group["id"], admin["id"], "administrator")
+    async with telegram_bot():
+        fake.send_text(group, member, f"/ack@{BOT_NAME[1:]} reaction")  # not an admin
+        fake.send_text(group, admin, f"/ack@{BOT_NAME[1:]} reaction")
+        await fake.wait_for(lambda f: len(answers(f, group["id"])) >= 2)
+        update = fake.send_photo(group, member, photo_bytes, caption=BOT_NAME)
+        request = update["message"]["message_id"]
+        await fake.wait_for(lambda f: f.reactions.get((group["id"], request)) == ["👀"])
+        await fake.wait_for(lambda f: videos(f), within_s=60)
+        await fake.wait_for(lambda f: f.reactions.get((group["id"], request)) == ["🎉"])
+
+    refused, told = answers(fake, group["id"])[:2]
+    assert refused == "In this group only admins can do that."
+    assert told.startswith("In this group I now react to each request")
+    assert not [t for t in texts_sent(fake, group["id"]) if t.startswith(("⏳", "✅", "🎬"))]
+    assert not fake.calls_of("editMessageText"), "no progress message to edit"
+    shown = [c.params["reaction"] for c in fake.calls_of("setMessageReaction")]
+    assert len(shown) <= 4, "the reaction changes with the stage, not with each percent"
+    (video,) = videos(fake)
+    assert video.params["reply_parameters"]["message_id"] == request
