@@ -168,7 +168,9 @@ class Conversation:
             await self._upload(work, ctx)
         if work.phase is Phase.UPLOADED:
             instruction = work.inbound.text.strip() or self._config.default_prompt
-            aspect = await self._chat_settings.aspect(work.inbound.settings_key)
+            aspect = work.notes.get("aspect")
+            if aspect is None:  # settings shared wider than the chat: read there
+                aspect = await self._chat_settings.aspect(work.inbound.settings_key)
             if aspect and not ASPECT_WORDS.search(instruction):
                 instruction += f", make it {aspect}"
             hint = work.notes.get(f"provenance.{work.item}")

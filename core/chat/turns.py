@@ -23,7 +23,6 @@ from core.chat.conversation import Conversation
 from core.errors import WorkCancelled
 from core.events import Problem
 from core.exports import RenderJobs
-from core.intents import BACKEND_WORK
 from core.jobs import Scheduler
 from core.metrics import Metrics
 from core.outbound import Notifier, Reporter
@@ -34,8 +33,8 @@ from core.work import Phase, Work
 
 log = logging.getLogger(__name__)
 
-# Messages whose re-run after a crash costs something: their attempts are recorded first, so a
-# message that keeps killing workers is skipped. The others are cheap and safe to repeat.
+# Each time the queue hands a message over to run, its attempts are counted (in the same
+# script): a message that keeps killing workers is skipped once it has had `max_attempts`.
 
 
 class LeaseLost(ClaimLost):
@@ -112,12 +111,16 @@ class Turns:
             if step.kind in ("lost", "idle"):
                 return
             if time.monotonic() - started > self._config.budget_s:
+                await self._queue.give_back_attempt(chat_key, step.message_id)
                 await self._scheduler.start_turn(chat_key, token, part=part + 1)
                 return
             finished = step.message_id
             if not step.work_json:
                 continue  # the record expired: nothing left to do for it
             work = Work.from_json(step.work_json)
+            work.attempts = step.attempts
+            if not work.inbound.settings_scope:  # the chat's own settings: read with the step
+                work.notes["aspect"] = step.aspect
             if step.progress_ref and not work.progress_ref:
                 work.progress_ref = step.progress_ref
             if not work.started_at:
@@ -149,8 +152,7 @@ class Turns:
             if await self._renders.adopt(work.render_id, token):
                 return False
             work.phase = Phase.DELIVERED  # the export ended before it could hand back
-        work.notes["turn"] = token
-        work.attempts += 1
+        work.notes["turn"] = token  # its attempt was counted as the queue handed it over
         context = _Context(self._queue, work, token, self._config.tick_s)
         if work.attempts > self._config.max_attempts:
             log.error("message skipped after repeated failures", extra={"chat": work.chat_key})
@@ -158,8 +160,6 @@ class Turns:
                 work, Problem("gave_up", text("problem.gave_up", work.language))
             )
             return True
-        if work.intent in BACKEND_WORK:
-            await context.checkpoint()  # the attempt counts, should this worker die
         try:
             lost = LeaseLost(work.chat_key)
             async with renewed(self._config.lease_s / 3, context.renew_lease, lost):

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from core.backend import Backend
 from core.backend.nemo.models import RenderStatus
@@ -58,7 +59,7 @@ from core.jobs import Scheduler
 from core.metrics import Metrics
 from core.outbound import Notifier, Reporter
 from core.repeating import repeating
-from core.store import REDIS_ERRORS, RENDER_TTL_S, ChatQueue, Keys, as_str, exclusive
+from core.store import REDIS_ERRORS, RENDER_TTL_S, ChatQueue, Keys, as_str, exclusive_reading
 from core.texts import human_duration, text
 from core.work import Phase, Work
 
@@ -100,6 +101,11 @@ class ExportRecord:
     submitted_at: float = 0.0  # wall clock, when the render was accepted
     samples: list[list[float]] = field(default_factory=list)  # [time, percent], latest last
     typical_s: float | None = None  # the median duration of recent renders, at submit
+
+
+def record_from(raw: bytes | str | None) -> ExportRecord | None:
+    """An export's record as stored (None: none is)."""
+    return ExportRecord(**json.loads(as_str(raw))) if raw is not None else None
 
 
 @dataclass(frozen=True)
@@ -188,21 +194,29 @@ class RenderJobs:
         """Run step `number` of the export. A job from before steps were numbered carries 0,
         as does the record it advances, so it runs."""
         lock = self._keys.render_lock(export_id)
-        async with exclusive(self._redis, lock, self._timing.lock_s) as mine:
-            if not mine:  # the same step still runs elsewhere: it is looked at again later
+
+        def reads(pipe: Pipeline) -> None:  # with the lock, in its round trip
+            pipe.get(self._keys.render(export_id))
+            pipe.lrange(self._keys.render_durations(), 0, DURATIONS_KEPT - 1)
+
+        async with exclusive_reading(self._redis, lock, self._timing.lock_s, reads) as claim:
+            if not claim.mine:  # the same step still runs elsewhere: it is looked at again later
                 await self._scheduler.render_step(
                     export_id, step=number, delay_s=self._timing.poll_min_s, recheck=True
                 )
                 return
-            record = await self._load(export_id)
+            raw, recent = claim.read
+            record = record_from(raw)
             if record is None or record.finished:
                 return
             if number < record.step:
                 return  # this step ran already; its successor is scheduled
             record.step = number  # ahead of the record when its predecessor died before saving
-            await self._run(record)
+            await self._run(record, typical_duration([float(as_str(v)) for v in recent]))
 
-    async def _run(self, record: ExportRecord) -> None:
+    async def _run(self, record: ExportRecord, typical_s: float | None) -> None:
+        """Advance the export; `typical_s` is the recent renders' usual duration, kept on the
+        record when it is submitted."""
         start = await self._queue.export_step(
             record.chat_key, record.message_id, record.export_id, record.token
         )
@@ -223,7 +237,7 @@ class RenderJobs:
         try:
             async with repeating(self._timing.lease_s / 3, keep_lease):
                 with remembering_sessions():
-                    await self._advance(work, record, cancelled=start.cancelled)
+                    await self._advance(work, record, start.cancelled, typical_s)
         except ClipbridgeError as exc:
             await self._fail(work, record, exc)
 
@@ -231,7 +245,9 @@ class RenderJobs:
         """The turn to hand the chat back to: the one that adopted the export, else its own."""
         return await self._queue.export_owner(record.chat_key, record.export_id) or record.token
 
-    async def _advance(self, work: Work, record: ExportRecord, *, cancelled: bool) -> None:
+    async def _advance(
+        self, work: Work, record: ExportRecord, cancelled: bool, typical_s: float | None
+    ) -> None:
         if record.delivered:  # a crash came after the send: only the bookkeeping is left
             return await self._finish(work, record, "delivered")
         if cancelled:
@@ -243,7 +259,9 @@ class RenderJobs:
             raise RenderTimedOut("the render passed its deadline")
         try:
             status = await (
-                self._poll(work, record) if record.submitted else self._submit(work, record)
+                self._poll(work, record)
+                if record.submitted
+                else self._submit(work, record, typical_s)
             )
         except BackendUnavailable:
             log.warning("render step failed, will retry", extra={"export": record.export_id})
@@ -277,7 +295,9 @@ class RenderJobs:
         self._metrics.render_seconds.observe(time.time() - record.created_at)
         await self._finish(work, record, "delivered")
 
-    async def _submit(self, work: Work, record: ExportRecord) -> RenderStatus:
+    async def _submit(
+        self, work: Work, record: ExportRecord, typical_s: float | None
+    ) -> RenderStatus:
         try:
             status = await self._backend.submit_render(
                 work.chat_key, work.language, record.render_id, record.draft
@@ -288,8 +308,7 @@ class RenderJobs:
             # Our own earlier submit got through before a crash: poll it.
             status = RenderStatus(record.render_id, "pending", 0)
         record.submitted, record.submitted_at, record.samples = True, time.time(), []
-        recent = await self._redis.lrange(self._keys.render_durations(), 0, DURATIONS_KEPT - 1)
-        record.typical_s = typical_duration([float(as_str(value)) for value in recent])
+        record.typical_s = typical_s
         # Saved with the next step's number, in a moment. A death before that submits again
         # under the same id, which the backend refuses as a duplicate: then it is polled.
         return status
@@ -366,9 +385,9 @@ class RenderJobs:
         last = work.item + 1 >= work.items
         if last:  # nothing after this item: the message is over, here
             work.advance()
-        await self._save(record, work)
-        owner = await self._owner(record)
+        await self._save(record, work, attempts_afresh=True)
         if not last:
+            owner = await self._owner(record)
             await self._scheduler.start_turn(record.chat_key, owner, part=record.polls + 1)
             return
         # What the chat's turn would do next, without a job for it: close the message and
@@ -376,22 +395,26 @@ class RenderJobs:
         # leaves the lease to lapse, and the janitor's turn finds the message finished.
         await self._notifier.close(work)
         self._metrics.jobs.labels(work.intent.value, "done").inc()
-        after = await self._queue.next(record.chat_key, owner, record.message_id)
+        after = await self._queue.next(
+            record.chat_key, record.token, record.message_id, export_id=record.export_id
+        )
         if after.kind in ("next", "resume"):
-            await self._scheduler.start_turn(record.chat_key, owner, part=record.polls + 1)
+            await self._scheduler.start_turn(record.chat_key, after.token, part=record.polls + 1)
 
     async def _load(self, export_id: str) -> ExportRecord | None:
-        raw = await self._redis.get(self._keys.render(export_id))
-        if raw is None:
-            return None
-        return ExportRecord(**json.loads(as_str(raw)))
+        return record_from(await self._redis.get(self._keys.render(export_id)))
 
-    async def _save(self, record: ExportRecord, work: Work | None = None) -> None:
-        """Save the export's record, and the message's with it in the same round trip."""
+    async def _save(
+        self, record: ExportRecord, work: Work | None = None, *, attempts_afresh: bool = False
+    ) -> None:
+        """Save the export's record, and the message's with it in the same round trip (its
+        attempts started afresh, once its export is over)."""
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.set(
                 self._keys.render(record.export_id), json.dumps(asdict(record)), ex=RENDER_TTL_S
             )
             if work is not None:
                 self._queue.save_to(pipe, work.chat_key, work.message_id, work.to_json())
+                if attempts_afresh:
+                    self._queue.forget_attempts_to(pipe, work.chat_key, work.message_id)
             await pipe.execute()

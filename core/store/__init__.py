@@ -9,7 +9,7 @@ from core.store.chat_settings import ACCESS_LEVELS, ACK_STYLES, LANGUAGES, ChatS
 from core.store.connection import REDIS_ERRORS, as_str, fields, read_hash
 from core.store.counters import Decision, Limit, Limiter
 from core.store.keys import IDENTITY_TTL_S, RENDER_TTL_S, SEEN_TTL_S, SESSION_TTL_S, Keys
-from core.store.locks import exclusive
+from core.store.locks import exclusive, exclusive_reading
 from core.store.urls import (
     FORMS,
     PasswordNotEncoded,
@@ -45,6 +45,7 @@ __all__ = [
     "close_client",
     "describe",
     "exclusive",
+    "exclusive_reading",
     "fields",
     "read_hash",
     "redis_client",

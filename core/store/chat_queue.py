@@ -35,11 +35,15 @@ return {ahead, claimed, language}
 """
 
 _NEXT = """
+-- ARGV[1] is the turn's token; an export handing the chat back names the key of the turn
+-- that adopted it (ARGV[7]), whose token, if set, is the one to use.
+if ARGV[7] ~= '' then ARGV[1] = redis.call('GET', ARGV[7]) or ARGV[1] end
 local owner = redis.call('GET', KEYS[1])
-if owner and owner ~= ARGV[1] then return {'lost', '', '', '', ''} end
+if owner and owner ~= ARGV[1] then return {'lost', '', '', '', '', '', 0, ARGV[1]} end
 if ARGV[3] ~= '' then
   redis.call('LREM', KEYS[3], 0, ARGV[3])
   redis.call('LREM', KEYS[2], 0, ARGV[3])  -- one answered where it was pushed (`Turns.answer_now`)
+  redis.call('HDEL', KEYS[5], ARGV[3])
 end
 local kind = 'resume'
 local mid = redis.call('LINDEX', KEYS[3], 0)
@@ -49,14 +53,18 @@ if not mid then
 end
 if not mid then
   if owner then redis.call('DEL', KEYS[1]) end
-  return {'idle', '', '', '', ''}
+  return {'idle', '', '', '', '', '', 0, ARGV[1]}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 -- The message's keys share the chat's hash tag, so they live in this slot too.
 local work = redis.call('GET', ARGV[4] .. mid) or ''
 local ref = redis.call('GET', ARGV[5] .. mid) or ''
 local language = redis.call('HGET', KEYS[4], 'language') or ''
-return {kind, mid, work, ref, language}
+local aspect = redis.call('HGET', KEYS[4], 'aspect') or ''
+-- Counted as it is taken: a message that keeps killing its worker is skipped in the end.
+local attempts = redis.call('HINCRBY', KEYS[5], mid, 1)
+redis.call('EXPIRE', KEYS[5], ARGV[6])
+return {kind, mid, work, ref, language, aspect, attempts, ARGV[1]}
 """
 
 _EXTEND = """
@@ -122,6 +130,9 @@ class Next:
     work_json: str = ""  # empty when the record expired
     progress_ref: str = ""  # a queued notice posted at ingress, to be edited in place
     language: str = ""  # the chat's chosen reply language, if any
+    aspect: str = ""  # the chat's default aspect ratio, if any
+    attempts: int = 0  # how many times the message was taken to run, this time included
+    token: str = ""  # the turn that holds the chat now (the adopter's, for a hand-back)
 
 
 class ChatQueue:
@@ -165,17 +176,16 @@ class ChatQueue:
             self._lease_ms,
             max_waiting,
         ]
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.sadd(self._keys.active_chats(), chat_key)
-            # By its hash: a script given to a pipeline costs a SCRIPT EXISTS on every run.
-            pipe.evalsha(self._push.sha, len(keys), *keys, *args)
-            added, pushed = await pipe.execute(raise_on_error=False)
-        if isinstance(added, Exception):
-            raise added
-        if isinstance(pushed, NoScriptError):  # a new or restarted server: load it and run
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.sadd(self._keys.active_chats(), chat_key)
+                # By its hash: a script given to a pipeline costs a SCRIPT EXISTS on every run.
+                pipe.evalsha(self._push.sha, len(keys), *keys, *args)
+                # Errors raised, not returned: a cluster client retries a pipeline that raised
+                # (a master gone, its slots moved), as it retries a single command.
+                _, pushed = await pipe.execute()
+        except NoScriptError:  # a new or restarted server: load the script and run it
             pushed = await self._push(keys=keys, args=args)
-        elif isinstance(pushed, Exception):
-            raise pushed
         ahead, claimed, *rest = pushed
         if int(ahead) == -2:
             return Pushed(duplicate=False, ahead=int(claimed), full=True)
@@ -185,17 +195,51 @@ class ChatQueue:
         claim = as_str(claimed) or None
         return Pushed(duplicate=False, ahead=int(ahead), turn_token=claim, language=language)
 
-    async def next(self, chat_key: str, token: str, finished: str | None = None) -> Next:
-        """Finish `finished`, then resume the current message, take the next, or go idle."""
+    async def next(
+        self, chat_key: str, token: str, finished: str | None = None, *, export_id: str = ""
+    ) -> Next:
+        """Finish `finished`, then resume the current message, take the next, or go idle.
+        `export_id`: an export hands the chat back, to the turn that adopted it if one did,
+        else to `token`."""
         prefixes = [self._keys.message(chat_key, ""), self._keys.progress_ref(chat_key, "")]
+        keys = self._keys
         result = await self._next(
-            keys=[*self._chat_keys(chat_key), self._keys.chat_settings(chat_key)],
-            args=[token, self._lease_ms, finished or "", *prefixes],
+            keys=[
+                *self._chat_keys(chat_key),
+                keys.chat_settings(chat_key),
+                keys.attempts(chat_key),
+            ],
+            args=[
+                token,
+                self._lease_ms,
+                finished or "",
+                *prefixes,
+                MESSAGE_TTL_S,
+                keys.render_owner(chat_key, export_id) if export_id else "",
+            ],
         )
-        kind, message_id, work_json, ref, language = (as_str(item) for item in result)
+        *texts, attempts, holder = result
+        kind, message_id, work_json, ref, language, aspect = (as_str(item) for item in texts)
         if kind == "idle":
             await self._redis.srem(self._keys.active_chats(), chat_key)
-        return Next(kind, message_id, work_json, ref, language)  # type: ignore[arg-type]
+        return Next(
+            kind,  # type: ignore[arg-type]
+            message_id,
+            work_json,
+            ref,
+            language,
+            aspect,
+            int(attempts),
+            as_str(holder),
+        )
+
+    async def give_back_attempt(self, chat_key: str, message_id: str) -> None:
+        """The message was taken but not run (its turn handed over first): uncount it."""
+        await self._redis.hincrby(self._keys.attempts(chat_key), message_id, -1)
+
+    def forget_attempts_to(self, pipe: Pipeline, chat_key: str, message_id: str) -> None:
+        """As one more command of the caller's pipeline: the message's attempts start afresh."""
+        pipe.hdel(self._keys.attempts(chat_key), message_id)
 
     async def remember_progress_ref(self, chat_key: str, message_id: str, ref: str) -> None:
         """Keep the ref of a notice posted at ingress, for the worker to edit later."""

@@ -54,6 +54,10 @@ class Keys:
     def cancel(self, chat_key: str) -> str:
         return f"{self.prefix}:cancel:{{{chat_key}}}"
 
+    def attempts(self, chat_key: str) -> str:
+        """How many times each of the chat's messages was taken to run (a hash)."""
+        return f"{self.prefix}:attempts:{{{chat_key}}}"
+
     def active_chats(self) -> str:
         return f"{self.prefix}:chats:active"
 

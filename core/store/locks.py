@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import LockError, LockNotOwnedError
 
 from core.repeating import ClaimLost, renewed
@@ -28,14 +32,37 @@ class LockLost(ClaimLost):
     """The block's lock expired or was taken while it ran; the block was stopped."""
 
 
+@dataclass(frozen=True)
+class Claim:
+    mine: bool  # the lock is held
+    read: list[Any]  # what the caller's reads returned, in the lock's round trip
+
+
 @asynccontextmanager
 async def exclusive(redis: Redis, key: str, ttl_s: float) -> AsyncIterator[bool]:
     """Yield True with the lock held and renewed every `ttl_s / 3`, or False at once when
     another holder has it."""
+    async with exclusive_reading(redis, key, ttl_s) as claim:
+        yield claim.mine
+
+
+@asynccontextmanager
+async def exclusive_reading(
+    redis: Redis, key: str, ttl_s: float, reads: Callable[[Pipeline], object] | None = None
+) -> AsyncIterator[Claim]:
+    """`exclusive`, with the commands `reads` adds to the lock's pipeline read in the same
+    round trip (whether or not the lock is taken)."""
     lock = redis.lock(key, timeout=ttl_s, blocking=False, thread_local=False)
-    if not await lock.acquire():
-        yield False
+    token = uuid.uuid4().hex.encode()
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.set(key, token, nx=True, px=int(ttl_s * 1000))
+        if reads is not None:
+            reads(pipe)
+        taken, *read = await pipe.execute()
+    if not taken:
+        yield Claim(False, read)
         return
+    lock.local.token = token  # what `acquire` would have kept: renewals and release use it
 
     async def renew() -> bool:
         try:
@@ -52,7 +79,7 @@ async def exclusive(redis: Redis, key: str, ttl_s: float) -> AsyncIterator[bool]
         async with renewed(
             ttl_s / 3, renew, LockLost("the lock was lost while the work ran")
         ) as lost:
-            yield True
+            yield Claim(True, read)
     finally:
         if not lost.is_set():
             with suppress(LockError, *REDIS_ERRORS):  # expired or unreachable: it ends by its TTL

@@ -97,3 +97,34 @@ async def test_an_idle_chat_leaves_the_active_set(redis: Redis, key_prefix: str)
     await queue.next("chat", "t")
     await queue.next("chat", "t", finished="m1")
     assert await queue.active_chats() == []
+
+
+async def test_a_push_after_the_server_forgot_its_scripts_still_records_the_message(
+    redis: Redis, key_prefix: str
+) -> None:
+    """The push's script goes by its hash in a pipeline; a server that restarted (or flushed
+    its scripts) answers NOSCRIPT, and the push loads the script and runs it."""
+    queue = make_queue(redis, key_prefix)
+    await redis.script_flush()
+    pushed = await queue.push("chat", "m1", '{"n":1}', "turn-a")
+    assert pushed.turn_token == "turn-a" and not pushed.duplicate
+    assert await redis.sismember(Keys(key_prefix).active_chats(), "chat")
+    assert (await queue.next("chat", "turn-a")).message_id == "m1"
+
+
+async def test_each_time_a_message_is_handed_over_counts_as_an_attempt(
+    redis: Redis, key_prefix: str
+) -> None:
+    """Taken, then taken again by a turn that resumes it (its worker died): two attempts. Once
+    finished, a message's count is gone."""
+    queue = make_queue(redis, key_prefix)
+    await queue.push("chat", "m1", "{}", "turn-a")
+    await queue.push("chat", "m2", "{}", "turn-a")
+    assert (await queue.next("chat", "turn-a")).attempts == 1
+    resumed = await queue.next("chat", "turn-a")
+    assert (resumed.kind, resumed.message_id, resumed.attempts) == ("resume", "m1", 2)
+    await queue.give_back_attempt("chat", "m1")  # taken by a turn that handed over first
+    assert (await queue.next("chat", "turn-a")).attempts == 2
+    after = await queue.next("chat", "turn-a", finished="m1")
+    assert (after.message_id, after.attempts) == ("m2", 1)
+    assert not await redis.hexists(Keys(key_prefix).attempts("chat"), "m1")
