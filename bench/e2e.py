@@ -175,9 +175,6 @@ async def one_level(
             await run.wait_videos(warm, within_s=120)
             sent = await run.send(chats, level * 10_000 + 1, photo)
             await run.wait_videos(sent, within_s=args.timeout_s)
-            if os.environ.get("E2E_DEBUG"):
-                async with httpx.AsyncClient() as http:
-                    print((await http.get(f"{backend}/_stats")).json()["renders"], file=sys.stderr)
             return await run.jobs(sent)
         except TimeoutError:
             for log in logs.values():

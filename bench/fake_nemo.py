@@ -82,7 +82,6 @@ def build(
     # What /_stats reports, per render id (times on this host's monotonic clock).
     status_calls: dict[str, int] = {}
     fetched: dict[str, float] = {}  # when its output file was first asked for
-    polled: dict[str, list[float]] = {}  # when each status call came
     sessions: dict[str, dict[str, Any]] = {}  # session id -> its upload, agent turn and renders
 
     async def pause() -> None:
@@ -117,7 +116,6 @@ def build(
         render_id = request.path_params.get("rid") or (await request.json())["id"]
         if request.method == "GET":
             status_calls[render_id] = status_calls.get(render_id, 0) + 1
-            polled.setdefault(render_id, []).append(time.monotonic())
         data: dict[str, object] = {"id": render_id, "status": "processing", "progress": 42}
         if request.method == "POST":
             sid = str((await request.json()).get("sessionId", ""))
@@ -196,7 +194,6 @@ def build(
                 "done_at": at + (render_s or 0.0),
                 "status_calls": status_calls.get(rid, 0),
                 "fetched_at": fetched.get(rid),
-                "polled_at": polled.get(rid, []),
             }
             for rid, at in submitted.items()
         }

@@ -159,6 +159,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--chats", type=int, default=500, help="chats in the burst")
     parser.add_argument("--max-rate", default="30,1000", help="flood limits for the burst")
     parser.add_argument("--steady", default="30x60", help="updates a second x seconds")
+    parser.add_argument(
+        "--steady-limit", type=float, default=30, help="the flood limit of the steady run"
+    )
     return parser.parse_args()
 
 
@@ -170,8 +173,8 @@ async def main() -> None:
         redis_url_for(os.environ.get("REDIS_URL"), try_local=True) as redis_url,
         fake_backend() as backend,
     ):
-        rows[f"steady {rate:g}/s for {seconds:g} s"] = await steady(
-            rate, seconds, redis_url, backend
+        rows[f"steady {rate:g}/s {seconds:g} s, limit {args.steady_limit:g}"] = await steady(
+            rate, seconds, redis_url, backend, args.steady_limit
         )
         for limit in (float(r) for r in args.max_rate.split(",")):
             rows[f"burst of {args.chats}, limit {limit:g}/s"] = await burst(

@@ -15,7 +15,7 @@ from core.chat import Turns
 from core.events import Problem, Stage
 from core.exports import RenderJobs
 from core.fair_use import FairUse
-from core.intents import Intent, route
+from core.intents import ANSWERED_AT_ONCE, Intent, route
 from core.jobs import JobContext, JobLimits, JobQueue, SaqScheduler, build_worker
 from core.messages import Inbound
 from core.metrics import Metrics
@@ -27,22 +27,6 @@ from core.texts import human_duration, language_of, text
 from core.work import Work
 
 log = logging.getLogger(__name__)
-
-# The chat's own commands: they need its settings and no backend, so when nothing else runs in
-# the chat they are answered where they arrive, without a job (`Turns.answer_now`).
-ANSWERED_AT_ONCE = frozenset(
-    {
-        Intent.HELP,
-        Intent.UNKNOWN,
-        Intent.LANGUAGE,
-        Intent.ACCESS,
-        Intent.CHANNELS,
-        Intent.LIMIT,
-        Intent.ASPECT,
-        Intent.PHOTOS,
-        Intent.ACK,
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,9 @@ GUARDED = frozenset({Intent.EXPORT, Intent.NEW})
 SETTINGS = frozenset(
     {Intent.ACCESS, Intent.CHANNELS, Intent.ASPECT, Intent.PHOTOS, Intent.ACK, Intent.LANGUAGE}
 )
+# The chat's own commands: its settings, help, an operator's limit. They need no backend, so
+# when nothing else runs in the chat they are answered where they arrive (`Turns.answer_now`).
+ANSWERED_AT_ONCE = SETTINGS | {Intent.HELP, Intent.UNKNOWN, Intent.LIMIT}
 
 
 @dataclass(frozen=True)

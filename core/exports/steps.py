@@ -381,7 +381,6 @@ class RenderJobs:
             await self._fair_use.limiter.give_back(record.counted)
         record.finished = True
         work.phase = Phase.DELIVERED
-        work.attempts = 0
         last = work.item + 1 >= work.items
         if last:  # nothing after this item: the message is over, here
             work.advance()
