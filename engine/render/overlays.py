@@ -1,8 +1,11 @@
 """Text roles drawn with Pillow as RGBA pictures that FFmpeg lays over the video.
 
-Every text is drawn with the engine's own font (`engine/render/fonts`: Noto Sans CJK in its
-Simplified Chinese forms, cut down to what the videos need), so no system font is needed and
-English, Chinese and the symbols our texts use all render. A character it lacks (an emoji, a
+Every text is drawn with the engine's own fonts (`engine/render/fonts`): Noto Sans CJK in its
+Simplified Chinese forms, cut down to what the videos need, and for a text with Arabic in it,
+Noto Sans Arabic joined to Noto Sans's Latin. No system font is needed; English, Chinese, Arabic
+and the symbols our texts use all render. Pillow lays text out with libraqm, so Arabic is joined
+and shaped, and a line runs right to left when it starts in Arabic, with numbers and Latin
+words inside it left to right. A character it lacks (an emoji, a
 rare hanzi) is drawn as the font's empty box rather than failing. Text without spaces (Chinese)
 wraps between characters. Sizes follow the canvas's short side, which is 1080 on every supported
 canvas, so text reads the same on 16:9, 9:16 and 1:1.
@@ -23,6 +26,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-Clipbridge.otf"
+ARABIC_FONT_FILE = FONT_FILE.with_name("NotoSansArabic-Clipbridge.ttf")
 SAFE_MARGIN = 0.075  # of the width and of the height, each side
 MAX_LINES = 3
 ELLIPSIS = "\u2026"
@@ -151,9 +155,37 @@ def wrap_text(text: str, font: Font, max_width: float, max_lines: int = MAX_LINE
     return kept
 
 
+ARABIC_LEADING = 1.3  # Arabic reaches higher (its marks) and lower than Latin: wider lines
+
+
+def is_arabic(text: str) -> bool:
+    return any("\u0600" <= char <= "\u08ff" or "\ufb50" <= char <= "\ufeff" for char in text)
+
+
+def right_to_left(text: str) -> bool:
+    """Whether the paragraph runs right to left: its first strong character is (Unicode's rule,
+    which every chat client applies too)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def _leading(text: str, size: int, factor: float) -> int:
+    return round(factor * size * (ARABIC_LEADING if is_arabic(text) else 1))
+
+
+def font_for(text: str, size: int) -> Font:
+    """The font that has `text`'s script: the Arabic one for any Arabic, else the CJK one."""
+    return _font(size, arabic=is_arabic(text))
+
+
 @functools.cache
-def _font(size: int) -> Font:
-    return ImageFont.truetype(str(FONT_FILE), size=size)
+def _font(size: int, arabic: bool = False) -> Font:
+    return ImageFont.truetype(str(ARABIC_FONT_FILE if arabic else FONT_FILE), size=size)
 
 
 def _even(value: float) -> int:
@@ -170,6 +202,9 @@ def _draw_lines(
     fill: tuple[int, int, int, int] = WHITE,
     stroke: int = 0,
 ) -> None:
+    # The whole paragraph's direction on every line: a line of an Arabic text that begins with
+    # a Latin name still runs right to left.
+    direction = "rtl" if right_to_left(" ".join(lines)) else None
     for number, line in enumerate(lines):
         draw.text(
             (centre_x, top + number * line_height),
@@ -179,6 +214,7 @@ def _draw_lines(
             anchor="ma",
             stroke_width=stroke,
             stroke_fill=(0, 0, 0, 220),
+            direction=direction,
         )
 
 
@@ -187,8 +223,8 @@ def draw_caption(text: str, width: int, height: int) -> Overlay | None:
     short = min(width, height)
     size = round(0.045 * short)
     pad_x, pad_y = round(0.6 * size), round(0.35 * size)
-    line_height = round(1.25 * size)
-    font = _font(size)
+    line_height = _leading(text, size, 1.25)
+    font = font_for(text, size)
     lines = wrap_text(text, font, width * (1 - 2 * SAFE_MARGIN) - 2 * pad_x)
     if not lines:
         return None
@@ -208,13 +244,15 @@ def draw_title(text: str, width: int, height: int) -> Overlay | None:
     short = min(width, height)
     size = round(0.075 * short)
     pad = round(0.25 * size)  # room for the blurred shadow
-    line_height = round(1.2 * size)
-    font = _font(size)
+    line_height = _leading(text, size, 1.2)
+    font = font_for(text, size)
     lines = wrap_text(text, font, width * (1 - 2 * SAFE_MARGIN) - 2 * pad)
     if not lines:
         return None
     box_w = _even(max(_width(font, line) for line in lines) + 2 * pad + 2)
-    box_h = _even(len(lines) * line_height + 2 * pad)
+    # Arabic's lowest letters reach further below the line than its wider leading gives back.
+    below = round(0.25 * size) if is_arabic(text) else 0
+    box_h = _even(len(lines) * line_height + 2 * pad + below)
     shadow = Image.new("RGBA", (box_w, box_h), (0, 0, 0, 0))
     offset = max(2, size // 25)
     _draw_lines(
@@ -233,13 +271,13 @@ def draw_card(text: str, sub: str, width: int, height: int) -> Overlay | None:
     """Full-frame card: the picture dimmed behind a centred headline and an optional sub line."""
     short = min(width, height)
     head_size, sub_size = round(0.08 * short), round(0.042 * short)
-    head_font, sub_font = _font(head_size), _font(sub_size)
+    head_font, sub_font = font_for(text, head_size), font_for(sub, sub_size)
     max_width = width * (1 - 2 * SAFE_MARGIN)
     head = wrap_text(text, head_font, max_width)
     subs = wrap_text(sub, sub_font, max_width, max_lines=2)
     if not head and not subs:
         return None
-    head_line, sub_line = round(1.2 * head_size), round(1.3 * sub_size)
+    head_line, sub_line = _leading(text, head_size, 1.2), _leading(sub, sub_size, 1.3)
     gap = round(0.6 * sub_size) if head and subs else 0
     block = len(head) * head_line + gap + len(subs) * sub_line
     top = (height - block) / 2

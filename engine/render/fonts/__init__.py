@@ -1,1 +1,2 @@
-"""The font the engine draws every text with, and how it was made (`make_font.py`)."""
+"""The fonts the engine draws text with (Chinese and Latin; Arabic with Latin), and how they
+were made (`make_font.py`)."""

@@ -14,21 +14,42 @@ Run it again when a text gains a character (tests/unit/engine/test_font.py says 
 fontTools, which the engine itself does not need:
 
     uv run --with fonttools python -m engine.render.fonts.make_font NotoSansCJKtc-Regular.otf
+
+`NotoSansArabic-Clipbridge.ttf`, for text with Arabic in it, joins Noto Sans Arabic (the Arabic
+blocks and presentation forms, with every layout feature: joining forms and ligatures are the
+script) to Noto Sans's Latin, so a title that mixes the two draws both; both fonts are under the
+same license and have the same units per em. Pillow shapes and orders it (right to left, with
+numbers and Latin left to right) through libraqm, which its wheels carry:
+
+    uv run --with fonttools python -m engine.render.fonts.make_font \\
+        --arabic NotoSansArabic-Regular.ttf NotoSans-Regular.ttf
 """
 
 from __future__ import annotations
 
 import ast
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from fontTools import subset  # type: ignore[import-not-found]
+from fontTools.merge import Merger  # type: ignore[import-not-found]
 from fontTools.ttLib import TTFont  # type: ignore[import-not-found]
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 OUT = HERE / "NotoSansSC-Clipbridge.otf"
+ARABIC_OUT = HERE / "NotoSansArabic-Clipbridge.ttf"
+ARABIC_RANGES = [
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+]
+LATIN_RANGES = [(0x0020, 0x007E), (0x00A0, 0x024F), (0x2010, 0x206F)]
+JOINERS = [0x200C, 0x200D, 0x200E, 0x200F]  # zero-width (non-)joiner, direction marks
 TEXT_SOURCES = [
     "engine/agent/phrases.py",
     "engine/agent/explainer.py",
@@ -132,5 +153,32 @@ def build(source: Path) -> None:
     print(f"{OUT.name}: {len(font.getBestCmap())} characters, {OUT.stat().st_size >> 10} KiB")
 
 
+def _subset_all_features(source: Path, ranges: list[tuple[int, int]], extra: list[int]) -> Any:
+    font = TTFont(source)
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.layout_features = ["*"]
+    options.hinting = False
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[cp for low, high in ranges for cp in range(low, high + 1)] + extra)
+    subsetter.subset(font)
+    return font
+
+
+def build_arabic(arabic: Path, latin: Path) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        parts = [Path(scratch) / "latin.ttf", Path(scratch) / "arabic.ttf"]
+        _subset_all_features(latin, LATIN_RANGES, []).save(parts[0])
+        _subset_all_features(arabic, ARABIC_RANGES, JOINERS).save(parts[1])
+        font = Merger().merge([str(part) for part in parts])
+    font.save(ARABIC_OUT)
+    size = ARABIC_OUT.stat().st_size >> 10
+    print(f"{ARABIC_OUT.name}: {len(font.getBestCmap())} characters, {size} KiB")
+
+
 if __name__ == "__main__":
-    build(Path(sys.argv[1]))
+    if sys.argv[1] == "--arabic":
+        build_arabic(Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        build(Path(sys.argv[1]))

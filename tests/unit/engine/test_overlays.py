@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from PIL import Image, ImageFont
+from PIL import Image, ImageChops, ImageFont
 
-from engine.render.overlays import ELLIPSIS, MAX_LINES, Overlay, clean_text, draw_text, wrap_text
+from engine.render.overlays import (
+    ELLIPSIS,
+    MAX_LINES,
+    Overlay,
+    clean_text,
+    draw_text,
+    font_for,
+    right_to_left,
+    wrap_text,
+)
 
 CANVASES = [(1920, 1080), (1080, 1920), (1080, 1080)]
 ROLES = ["title", "caption", "card"]
@@ -98,3 +107,55 @@ def test_characters_the_font_lacks_do_not_crash(role: str) -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_blank_text_draws_nothing(role: str) -> None:
     assert draw_text(role, " \n\t", "", 1920, 1080) is None
+
+
+ARABIC_TITLE = "غروب الشمس فوق دبي 2026"
+
+
+def test_arabic_is_drawn_with_glyphs_not_boxes() -> None:
+    font = font_for(ARABIC_TITLE, 64)
+    nowhere = bytes(font.getmask("\U0010fffd"))
+    letters = {char for char in ARABIC_TITLE + "Stable Diffusion" if not char.isspace()}
+    assert [char for char in letters if bytes(font.getmask(char)) == nowhere] == []
+
+
+def test_arabic_letters_are_joined() -> None:
+    """Shaped, each letter takes its joined form: the word is narrower than its letters drawn
+    apart (a zero-width non-joiner between each stops the joining)."""
+    joined = _drawn("title", "عنوان", 1920, 1080).image.width
+    apart = _drawn("title", "\u200c".join("عنوان"), 1920, 1080).image.width
+    assert joined < apart * 0.8
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_right_to_left_line_reads_right_to_left(role: str) -> None:
+    """ "عنوان Stable" runs right to left: the Arabic word at the right, the Latin one left of
+    it, which is exactly where "Stable عنوان", running left to right, puts them."""
+    rtl = _drawn(role, "عنوان Stable", 1920, 1080).image
+    ltr = _drawn(role, "Stable عنوان", 1920, 1080).image
+    assert rtl.size == ltr.size
+    assert ImageChops.difference(rtl, ltr).getbbox() is None
+
+
+def test_a_paragraphs_direction_is_its_first_strong_characters() -> None:
+    assert right_to_left("2026: غروب Stable")
+    assert not right_to_left("Stable غروب")
+    assert not right_to_left("2026")
+
+
+def brightest(band: Image.Image) -> float:
+    _, high = band.getextrema()
+    assert isinstance(high, int | float)
+    return high
+
+
+def test_arabic_is_not_cut_at_the_edges_of_its_box() -> None:
+    """Arabic reaches higher (its marks) and lower than Latin: its lines are spaced for it, so
+    no letter touches the edge of the caption's box or of the title's picture."""
+    deep = "غروب جميل يظهر فوق البحر والمدينة في المساء " * 3
+    caption = _drawn("caption", deep, 1920, 1080).image.convert("L")
+    for edge in ((0, 0, caption.width, 2), (0, caption.height - 2, caption.width, caption.height)):
+        assert brightest(caption.crop(edge)) < 128  # the box's dark fill, no white letter
+    title = _drawn("title", deep, 1920, 1080).image.getchannel("A")
+    bottom = title.crop((0, title.height - 2, title.width, title.height))
+    assert brightest(bottom) < 128
