@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.synced
 # Never fetch a Python: use the one that made the venv.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test lint typecheck unit soak bench lock outdated trust-list clean
+.PHONY: demo test lint typecheck unit soak bench lock outdated trust-list i18n clean
 
 # Only the first time: from then on `uv sync` keeps uv itself at the version uv.lock pins.
 $(BIN)/uv:
@@ -69,6 +69,20 @@ outdated: $(BIN)/uv
 # the file it writes). core/provenance/trust/SOURCE.md says where it comes from.
 trust-list: $(STAMP)
 	$(BIN)/python deploy/trust_list.py core/provenance/trust/C2PA-TRUST-LIST.pem
+
+# The catalogs (core/locale): extract every text the code declares with core.texts.msg, bring
+# each language's .po up to date with it (a changed English text is marked fuzzy, and its
+# catalog test fails until a translator confirms it), and compile the .mo files read at run time.
+LOCALES := $(patsubst core/locale/%/LC_MESSAGES,%,$(wildcard core/locale/*/LC_MESSAGES))
+i18n: $(STAMP)
+	$(BIN)/pybabel extract --no-default-keywords --keyword=msg:1c,2 --keyword=localized:1c,2 \
+		--no-location --sort-output --project=clipbridge --copyright-holder=clipbridge \
+		--output-file=core/locale/clipbridge.pot core bots
+	for locale in $(LOCALES); do \
+		$(BIN)/pybabel update --domain=clipbridge --input-file=core/locale/clipbridge.pot \
+			--output-dir=core/locale --locale=$$locale --ignore-obsolete || exit 1; \
+	done
+	$(BIN)/pybabel compile --domain=clipbridge --directory=core/locale --statistics
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache

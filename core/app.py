@@ -17,13 +17,14 @@ from core.exports import RenderJobs
 from core.fair_use import FairUse
 from core.intents import ANSWERED_AT_ONCE, Intent, route
 from core.jobs import JobContext, JobLimits, JobQueue, SaqScheduler, build_worker
+from core.languages import language_of
 from core.messages import Inbound
 from core.metrics import Metrics
 from core.outbound import Notifier, Reporter
 from core.ports import PlatformPorts
 from core.settings import Settings
 from core.store import SEEN_TTL_S, ChatQueue, ChatSettings, Keys
-from core.texts import human_duration, language_of, text
+from core.texts import human_duration, text
 from core.work import Work
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class Core:
             if not decision.allowed:
                 self.metrics.refusals.labels(decision.refused_by).inc()
                 if decision.tell:
-                    wait = human_duration(max(1.0, decision.retry_after_s))
+                    wait = human_duration(max(1.0, decision.retry_after_s), language)
                     problem = Problem(
                         "rate_limited", text("problem.rate_limited", language, wait=wait)
                     )
@@ -97,7 +98,7 @@ class Core:
         token = secrets.token_hex(8)
         max_waiting = 0 if operator else await self.fair_use.limit(inbound, "chat_queue")
         pushed = await self.queue.push(
-            chat_key, inbound.message_id, work.to_json(), token, max_waiting
+            chat_key, inbound.message_id, work.to_json(), token, max_waiting, inbound.sender.id
         )
         if pushed.full:
             self.metrics.refusals.labels("chat_queue").inc()
@@ -135,7 +136,9 @@ class Core:
         seen = self.keys.seen(work.chat_key, work.message_id)
         if not await self.redis.set(seen, "1", nx=True, ex=SEEN_TTL_S):
             return Submitted(duplicate=True, intent=Intent.CANCEL)
-        chosen = await self.chat_settings.language(work.inbound.settings_key)
+        chosen = await self.chat_settings.language(
+            work.inbound.settings_key, work.inbound.sender.id
+        )
         work.language = chosen or work.language
         running = await self.queue.current(work.chat_key)
         if running and not await self._may_cancel(work, running):

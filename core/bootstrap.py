@@ -114,7 +114,7 @@ def build_core(
         renders,
         reporter,
         fair_use,
-        ChatCommands(notifier, chat_settings, fair_use),
+        ChatCommands(notifier, chat_settings, fair_use, settings.default_language),
         ConversationConfig(
             default_prompt=settings.default_prompt,
             max_upload_bytes=max_upload,

@@ -40,13 +40,13 @@ BACKEND_WORK = frozenset({Intent.UPLOAD, Intent.EDIT, Intent.EXPORT})
 # What a group may reserve for its admins; changing that is itself reserved for admins.
 GUARDED = frozenset({Intent.EXPORT, Intent.NEW})
 # Settings of the chat itself: only its admins (or the bot's operators) change them. The
-# language is one: in a group (a whole Discord server) it is everyone's.
-SETTINGS = frozenset(
-    {Intent.ACCESS, Intent.CHANNELS, Intent.ASPECT, Intent.PHOTOS, Intent.ACK, Intent.LANGUAGE}
-)
-# The chat's own commands: its settings, help, an operator's limit. They need no backend, so
-# when nothing else runs in the chat they are answered where they arrive (`Turns.answer_now`).
-ANSWERED_AT_ONCE = SETTINGS | {Intent.HELP, Intent.UNKNOWN, Intent.LIMIT}
+# language is not one: each person chooses their own, and only the group's own language, for
+# those who chose none (`/lang group`), is its admins'.
+SETTINGS = frozenset({Intent.ACCESS, Intent.CHANNELS, Intent.ASPECT, Intent.PHOTOS, Intent.ACK})
+# The chat's own commands: its settings, the language, help, an operator's limit. They need no
+# backend, so when nothing else runs in the chat they are answered where they arrive
+# (`Turns.answer_now`).
+ANSWERED_AT_ONCE = SETTINGS | {Intent.LANGUAGE, Intent.HELP, Intent.UNKNOWN, Intent.LIMIT}
 
 
 @dataclass(frozen=True)

@@ -19,23 +19,45 @@ from discord import app_commands
 from bots.discord.components import FollowUpButton, RefineForm, answered_by, refine_answer
 from bots.discord.origin import chat_id_of, origin_of
 from bots.discord.reply_ref import ReplyRef
+from bots.discord.translator import localized
 from core.app import Core
 from core.events import Action
+from core.languages import LANGUAGES, language_name, language_of
 from core.messages import Attachment, ChatRef, Inbound, Sender
-from core.texts import language_of, text
+from core.texts import text
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 SIMPLE_COMMANDS = {
-    "export": "Render the current timeline again",
-    "credits": "Show the credits left",
-    "status": "Show the timeline",
-    "new": "Start a fresh project in this channel",
-    "cancel": "Stop the current job",
-    "help": "What I do, with an example",
+    "export": (
+        localized("discord.export", "export"),
+        localized("discord.export.about", "Render the current timeline again"),
+    ),
+    "credits": (
+        localized("discord.credits", "credits"),
+        localized("discord.credits.about", "Show the credits left"),
+    ),
+    "status": (
+        localized("discord.status", "status"),
+        localized("discord.status.about", "Show the timeline"),
+    ),
+    "new": (
+        localized("discord.new", "new"),
+        localized("discord.new.about", "Start a fresh project in this channel"),
+    ),
+    "cancel": (
+        localized("discord.cancel", "cancel"),
+        localized("discord.cancel.about", "Stop the current job"),
+    ),
+    "help": (
+        localized("discord.help", "help"),
+        localized("discord.help.about", "What I do, with an example"),
+    ),
 }
 ASPECTS = [app_commands.Choice(name=a, value=a) for a in ("16:9", "9:16", "1:1")]
+# Each language by its own name: the same in every locale, so never translated.
+LANGUAGE_CHOICES = [app_commands.Choice(name=language_name(code), value=code) for code in LANGUAGES]
 MEDIA = ("image/", "video/")
 ALREADY_ACKNOWLEDGED = 40060  # Discord's error code for a second response to one interaction
 
@@ -69,11 +91,21 @@ class DiscordIngress:
     def register(self, tree: app_commands.CommandTree[Any]) -> None:
         ingress = self
 
-        @tree.command(name="explain", description="Turn an image into a 1080p explainer video")
+        @tree.command(
+            name=localized("discord.explain", "explain"),
+            description=localized(
+                "discord.explain.about", "Turn an image into a 1080p explainer video"
+            ),
+        )
+        @app_commands.rename(
+            image=localized("discord.option.image", "image"),
+            prompt=localized("discord.option.prompt", "prompt"),
+            aspect=localized("discord.option.aspect", "aspect"),
+        )
         @app_commands.describe(
-            image="The picture (or video) to explain",
-            prompt="What you want, e.g. 'add a title Sunset'",
-            aspect="The video's shape",
+            image=localized("discord.explain.image", "The picture (or video) to explain"),
+            prompt=localized("discord.explain.prompt", "What you want, e.g. 'add a title Sunset'"),
+            aspect=localized("discord.explain.aspect", "The video's shape"),
         )
         @app_commands.choices(aspect=ASPECTS)
         async def explain(
@@ -85,39 +117,84 @@ class DiscordIngress:
             wish = " ".join(p for p in (prompt, f"make it {aspect.value}" if aspect else None) if p)
             await ingress.explain(interaction, image, wish)
 
-        for name, about in SIMPLE_COMMANDS.items():
+        for name, (called, about) in SIMPLE_COMMANDS.items():
             tree.add_command(
-                app_commands.Command(name=name, description=about, callback=self._simple(name))
+                app_commands.Command(name=called, description=about, callback=self._simple(name))
             )
 
-        @tree.command(name="lang", description="Reply language")
+        @tree.command(
+            name=localized("discord.lang", "lang"),
+            description=localized("discord.lang.about", "The language I answer you in"),
+        )
+        @app_commands.rename(
+            language=localized("discord.option.language", "language"),
+            scope=localized("discord.option.scope", "for"),
+        )
+        @app_commands.describe(
+            scope=localized("discord.lang.scope", "Just you (the default), or the whole server")
+        )
         @app_commands.choices(
             language=[
-                app_commands.Choice(name="English", value="en"),
-                app_commands.Choice(name="中文", value="zh"),
-            ]
+                *LANGUAGE_CHOICES,
+                app_commands.Choice(
+                    name=localized("discord.choice.auto", "automatic"), value="auto"
+                ),
+            ],
+            scope=[
+                app_commands.Choice(name=localized("discord.choice.me", "me"), value="me"),
+                app_commands.Choice(
+                    name=localized("discord.choice.server", "the whole server"), value="group"
+                ),
+            ],
         )
         async def lang(
-            interaction: discord.Interaction, language: app_commands.Choice[str]
+            interaction: discord.Interaction,
+            language: app_commands.Choice[str],
+            scope: app_commands.Choice[str] | None = None,
         ) -> None:
-            await ingress.command(interaction, "lang", language.value)
+            whole = scope is not None and scope.value == "group"
+            await ingress.command(
+                interaction, "lang", f"group {language.value}" if whole else language.value
+            )
 
-        @tree.command(name="access", description="Who may export and start over in this server")
+        @tree.command(
+            name=localized("discord.access", "access"),
+            description=localized(
+                "discord.access.about", "Who may export and start over in this server"
+            ),
+        )
+        @app_commands.rename(who=localized("discord.option.who", "who"))
         @app_commands.choices(
             who=[
-                app_commands.Choice(name="anyone", value="anyone"),
-                app_commands.Choice(name="admins", value="admins"),
+                app_commands.Choice(
+                    name=localized("discord.choice.anyone", "anyone"), value="anyone"
+                ),
+                app_commands.Choice(
+                    name=localized("discord.choice.admins", "admins"), value="admins"
+                ),
             ]
         )
         async def access(interaction: discord.Interaction, who: app_commands.Choice[str]) -> None:
             await ingress.command(interaction, "access", who.value)
 
-        @tree.command(name="channels", description="Which channels of this server I work in")
+        @tree.command(
+            name=localized("discord.channels", "channels"),
+            description=localized(
+                "discord.channels.about", "Which channels of this server I work in"
+            ),
+        )
+        @app_commands.rename(change=localized("discord.option.change", "change"))
         @app_commands.choices(
             change=[
-                app_commands.Choice(name="add this channel", value="add"),
-                app_commands.Choice(name="remove this channel", value="remove"),
-                app_commands.Choice(name="every channel", value="all"),
+                app_commands.Choice(
+                    name=localized("discord.choice.add", "add this channel"), value="add"
+                ),
+                app_commands.Choice(
+                    name=localized("discord.choice.remove", "remove this channel"), value="remove"
+                ),
+                app_commands.Choice(
+                    name=localized("discord.choice.all", "every channel"), value="all"
+                ),
             ]
         )
         async def channels(
@@ -125,16 +202,30 @@ class DiscordIngress:
         ) -> None:
             await ingress.command(interaction, "channels", change.value)
 
-        @tree.command(name="aspect", description="Default shape of new videos in this server")
-        @app_commands.choices(shape=[*ASPECTS, app_commands.Choice(name="off", value="off")])
+        @tree.command(
+            name=localized("discord.aspect", "aspect"),
+            description=localized(
+                "discord.aspect.about", "Default shape of new videos in this server"
+            ),
+        )
+        @app_commands.rename(shape=localized("discord.option.shape", "shape"))
+        @app_commands.choices(
+            shape=[
+                *ASPECTS,
+                app_commands.Choice(name=localized("discord.choice.off", "off"), value="off"),
+            ]
+        )
         async def aspect(interaction: discord.Interaction, shape: app_commands.Choice[str]) -> None:
             await ingress.command(interaction, "aspect", shape.value)
 
-        @tree.command(name="limit", description="Operators: change a fair-use limit here")
+        @tree.command(
+            name=localized("discord.limit", "limit"),
+            description=localized("discord.limit.about", "Operators: change a fair-use limit here"),
+        )
         async def limit(interaction: discord.Interaction, name: str, value: int) -> None:
             await ingress.command(interaction, "limit", f"{name} {value}")
 
-        @tree.context_menu(name="Explain this image")
+        @tree.context_menu(name=localized("discord.explain_message", "Explain this image"))
         async def explain_message(
             interaction: discord.Interaction, message: discord.Message
         ) -> None:

@@ -22,6 +22,7 @@ from bots.discord.ingress import DiscordIngress
 from bots.discord.settings import DiscordSettings
 from bots.discord.sink import DiscordSink
 from bots.discord.source import DiscordSource
+from bots.discord.translator import CatalogTranslator
 from bots.edit_throttle import EditThrottle
 from core.app import Core
 from core.ports import PlatformPorts
@@ -83,7 +84,15 @@ class DiscordService:
     def __init__(self, settings: DiscordSettings, core: Core, client: discord.Client) -> None:
         self._settings = settings
         self.client = client
-        self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
+        # Installable in a server and by a person (then usable wherever they are: servers
+        # without the bot, its DMs, group DMs); `bots.discord.origin` tells the contexts apart.
+        self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(
+            client,
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=True, private_channel=True
+            ),
+        )
         self._ingress = DiscordIngress(core)
         self._ingress.register(self.tree)
         client.add_dynamic_items(self._ingress.buttons)  # presses of any message's buttons
@@ -102,6 +111,7 @@ class DiscordService:
         log.info("discord ingress ready")
 
     async def _sync(self) -> None:
+        await self.tree.set_translator(CatalogTranslator())  # names in every language we speak
         guilds = ids(self._settings.guild_ids)
         for guild_id in guilds:  # development: guild commands update at once
             guild = discord.Object(id=guild_id)

@@ -36,9 +36,10 @@ from bots.telegram.parse import (
 from bots.telegram.sink import REACTION_REF, RECEIVED, react
 from core.app import Core
 from core.intents import BACKEND_WORK, GUARDED, SETTINGS, Intent
+from core.languages import language_of
 from core.messages import Inbound, Sender
 from core.store import REDIS_ERRORS, Albums
-from core.texts import language_of, text
+from core.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -224,14 +225,17 @@ class TelegramIngress:
 
     async def _acknowledge(self, inbound: Inbound, message: Message) -> str:
         """A "Got it" message the core then edits; in a group set to react, 👀 on the request."""
+        language = language_of(inbound.language)
         if inbound.is_group:
-            style = await self._core.chat_settings.ack(inbound.settings_key)
+            settings = self._core.chat_settings
+            style, chosen = await settings.ack_and_language(inbound.settings_key, inbound.sender.id)
             if style == "reaction":
                 await react(self._bot, message.chat_id, message.message_id, RECEIVED)
                 return f"{REACTION_REF}{message.message_id}"
+            language = chosen or language
         ack = await self._bot.send_message(
             message.chat_id,
-            text("stage.received", language_of(inbound.language)),
+            text("stage.received", language),
             message_thread_id=int(inbound.chat.thread_id) if inbound.chat.thread_id else None,
             reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
         )

@@ -22,6 +22,7 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
 )
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
@@ -37,8 +38,9 @@ from bots.telegram.source import TelegramSource
 from bots.telegram.webhook import webhook_app
 from core.app import Core
 from core.exports import ffmpeg_path
+from core.languages import LANGUAGES
 from core.ports import PlatformPorts
-from core.store import LANGUAGES, Albums
+from core.store import Albums
 from core.texts import text
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ COMMANDS: tuple[tuple[str, frozenset[str]], ...] = (
     ("status", EVERYONE),
     ("credits", EVERYONE),
     ("cancel", EVERYONE),
-    ("lang", frozenset({PRIVATE, ADMINS})),
+    ("lang", EVERYONE),  # each person's own; `/lang group` (the group's) is for admins
     ("aspect", frozenset({PRIVATE, ADMINS})),
     ("access", frozenset({ADMINS})),
     ("photos", frozenset({ADMINS})),
@@ -78,13 +80,21 @@ def command_menu(audience: str, language: str) -> list[BotCommand]:
 
 
 async def set_command_menus(bot: ExtBot[Any]) -> None:
-    """Every audience's menu in every reply language; the private one is the default too."""
-    await bot.set_my_commands(command_menu(PRIVATE, "en"))
+    """Every audience's menu in every reply language (the default one is set first)."""
     for language in LANGUAGES:
         code = None if language == "en" else language
         for audience, scope in SCOPES.items():
             menu = command_menu(audience, language)
             await bot.set_my_commands(menu, scope=scope, language_code=code)
+
+
+async def setting_command_menus(bot: ExtBot[Any]) -> None:
+    """The menus, behind the service's start: a few dozen calls under the flood limit take a
+    second or two, and a menu not yet set never stops a message."""
+    try:
+        await set_command_menus(bot)
+    except TelegramError as error:
+        log.warning("command menus not set", extra={"error": type(error).__name__})
 
 
 def limits_for(settings: TelegramSettings) -> Limits:
@@ -137,10 +147,13 @@ class TelegramService:
         self._ingress = TelegramIngress(core, bot, limits_for(settings), albums)
         self._poller: Poller | None = None
         self._served: Served | None = None
+        self._menus: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         bot = self._bot
-        await set_command_menus(bot)
+        # The default menu first, awaited: a token Telegram refuses stops the start here.
+        await bot.set_my_commands(command_menu(PRIVATE, "en"))
+        self._menus = asyncio.create_task(setting_command_menus(bot))
         if self._webhook:
             await self._start_webhook()
         else:
@@ -189,6 +202,8 @@ class TelegramService:
         return self._poller is not None and self._poller.running
 
     async def stop(self) -> None:
+        if self._menus is not None:
+            self._menus.cancel()
         if self._poller is not None:
             await self._poller.stop()
         if self._served is not None:

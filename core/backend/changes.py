@@ -19,9 +19,8 @@ from typing import Any, NamedTuple
 
 from core.backend.nemo.shapes import finite_number
 from core.backend.timeline import field_of, segments_of
+from core.languages import LANGUAGES, language_name, primary_subtag
 from core.texts import text
-
-_LANGUAGE_NAMES = {"en": ("English", "英语"), "zh": ("Chinese", "中文")}
 
 
 @dataclass(frozen=True)
@@ -127,10 +126,11 @@ def changes(before: DraftFacts, after: DraftFacts, language: str) -> list[Change
         said.append(Change(line, ("caption", "字幕")))
     if before.voice != after.voice and after.voice in ("on", "off"):
         said.append(Change(text(f"change.voice_{after.voice}", language), ("voice", "配音")))
-    if before.language != after.language and after.language in _LANGUAGE_NAMES:
-        zh = int(language == "zh")
-        old = _LANGUAGE_NAMES.get(before.language or "", ("?", "?"))[zh]
-        line = text("change.language", language, old=old, new=_LANGUAGE_NAMES[after.language][zh])
+    spoken = primary_subtag(after.language)
+    if primary_subtag(before.language) != spoken and spoken in LANGUAGES:
+        was = primary_subtag(before.language)
+        old = language_name(was, language) if was in LANGUAGES else "?"
+        line = text("change.language", language, old=old, new=language_name(spoken, language))
         said.append(Change(line, ("chinese", "english", "中文", "英文", "英语")))
     return said
 
@@ -162,13 +162,13 @@ def _music(before: DraftFacts, after: DraftFacts, language: str) -> str | None:
 def _made(after: DraftFacts, language: str) -> str:
     parts = [
         after.aspect or "",
-        f"{after.seconds} s" if language != "zh" else f"{after.seconds} 秒",
+        text("change.made_seconds", language, seconds=after.seconds),
     ]
     if after.captions:
         parts.append(text("change.made_captions", language, count=len(after.captions)))
     if after.music is not None:
         parts.append(text("change.made_music", language, name=after.music or "♪"))
-    joiner = "，" if language == "zh" else ", "
+    joiner = text("punct.comma", language)
     return text("change.made", language, parts=joiner.join(part for part in parts if part))
 
 

@@ -13,29 +13,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.backend.nemo.shapes import finite_number
+from core.texts import join_sentences, msg, text
 
+# What each kind of track is called in the summary.
 _LABELS = {
-    "en": {
-        "video": "Video",
-        "bgm": "BGM",
-        "title": "Title",
-        "text": "Text",
-        "captions": "captions",
-        "other": "Track",
-        "head": "Timeline ({count} tracks):",
-        "empty": "Timeline (0 tracks)",
-    },
-    "zh": {
-        "video": "视频",
-        "bgm": "背景音乐",
-        "title": "标题",
-        "text": "文字",
-        "captions": "条字幕",
-        "other": "轨道",
-        "head": "时间线（{count} 条轨道）：",
-        "empty": "时间线（0 条轨道）",
-    },
+    "video": msg("timeline.video", "Video"),
+    "bgm": msg("timeline.bgm", "BGM"),
+    "title": msg("timeline.title", "Title"),
+    "text": msg("timeline.text", "Text"),
+    "other": msg("timeline.other", "Track"),
 }
+msg("timeline.captions", "{count} captions")
+msg("timeline.head", "Timeline ({count} tracks):")
+msg("timeline.empty", "Timeline (0 tracks)")
 MAX_LABEL = 40
 
 
@@ -74,7 +64,8 @@ def _clip(value: Any, fallback: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
 
 
-def _describe(track: Mapping[str, Any], words: Mapping[str, str]) -> str:
+def _describe(track: Mapping[str, Any], language: str) -> str:
+    words = {kind: text(key, language) for kind, key in _LABELS.items()}
     segments = segments_of(track)
     span = _span(segments, track)
     close = ")" if span else ""
@@ -100,21 +91,23 @@ def _describe(track: Mapping[str, Any], words: Mapping[str, str]) -> str:
             return f'{words["title"]}: "{title}"{_span(titles, track)}{close}'
         if len(segments) == 1:
             return f'{words["text"]}: "{_clip(get(first, "text"), "")}"{span}{close}'
-        return f"{words['text']}: {len(segments)} {words['captions']}{span}{close}"
+        captions = text("timeline.captions", language, count=len(segments))
+        return f"{words['text']}: {captions}{span}{close}"
     return f"{words['other']} {int(kind) if kind is not None else '?'}{span}{close}"
 
 
 def summarise(draft: Any, language: str = "en") -> str:
-    """The documented one-line summary of a draft, in English or Chinese."""
-    words = _LABELS.get(language, _LABELS["en"])
+    """The documented one-line summary of a draft, in the chat's language."""
     tracks = draft.get("t") if isinstance(draft, Mapping) else None
-    if not isinstance(tracks, list):
-        return words["empty"]
-    usable = [track for track in tracks if isinstance(track, Mapping)]
+    usable = (
+        [track for track in tracks if isinstance(track, Mapping)]
+        if isinstance(tracks, list)
+        else []
+    )
     if not usable:
-        return words["empty"]
-    items = " ".join(f"{n}. {_describe(track, words)}" for n, track in enumerate(usable, 1))
-    return f"{words['head'].format(count=len(usable))} {items}"
+        return text("timeline.empty", language)
+    items = " ".join(f"{n}. {_describe(track, language)}" for n, track in enumerate(usable, 1))
+    return f"{text('timeline.head', language, count=len(usable))} {items}"
 
 
 def is_exportable(draft: Any) -> bool:
@@ -137,18 +130,14 @@ def canvas_and_duration(draft: Any) -> tuple[int, int, float]:
 
 
 ALT_TEXT_LIMIT = 1000  # Discord takes up to 1024 characters of a file's description
-_ALT = {
-    "en": ("A {seconds}-second video", "with the text: "),
-    "zh": ("一段 {seconds} 秒的视频", "文字："),
-}
+msg("alt.video", "A {seconds}-second video.")
+msg("alt.video_with_text", "A {seconds}-second video, with the text: {lines}")
 
 
 def video_description(draft: Any, language: str = "en") -> str:
     """The video in words, for people who cannot see it (a file's alt text): its length and
     the texts it shows, in order, each once."""
-    words = _ALT.get(language, _ALT["en"])
     _, _, seconds = canvas_and_duration(draft)
-    head = words[0].format(seconds=round(seconds))
     shown: list[str] = []
     tracks = draft.get("t") if isinstance(draft, Mapping) else None
     for track in tracks if isinstance(tracks, list) else []:
@@ -164,9 +153,12 @@ def video_description(draft: Any, language: str = "en") -> str:
                 if line and line not in shown:
                     shown.append(line)
     if not shown:
-        return head + ("。" if language == "zh" else ".")
-    zh = language == "zh"
-    stop = "。" if zh else "."
-    ended = [line if line[-1] in '.!?。！？…”"' else line + stop for line in shown]
-    text = f"{head}{'，' if zh else ', '}{words[1]}{('' if zh else ' ').join(ended)}"
-    return text if len(text) <= ALT_TEXT_LIMIT else text[: ALT_TEXT_LIMIT - 1] + "…"
+        return text("alt.video", language, seconds=round(seconds))
+    ended = [
+        line if line[-1] in '.!?。！？…”"' else text("punct.sentence", language, text=line)
+        for line in shown
+    ]
+    said = text(
+        "alt.video_with_text", language, seconds=round(seconds), lines=join_sentences(ended)
+    )
+    return said if len(said) <= ALT_TEXT_LIMIT else said[: ALT_TEXT_LIMIT - 1] + "…"

@@ -9,8 +9,9 @@ from typing import Protocol
 
 from core.fair_use import LIMIT_NAMES, FairUse
 from core.intents import GUARDED, SETTINGS, Intent
+from core.languages import find_language, language_choices, language_name, language_of
 from core.outbound import Notifier
-from core.store import ACCESS_LEVELS, ACK_STYLES, LANGUAGES, ChatSettings
+from core.store import ACCESS_LEVELS, ACK_STYLES, ChatSettings
 from core.texts import text
 from core.work import Phase, Work
 
@@ -24,13 +25,22 @@ class WorkContext(Protocol):
 
 
 Handler = Callable[[Work, WorkContext], Awaitable[bool]]
+GROUP_WORDS = frozenset({"group", "chat", "server", "here"})  # `/lang group es`: the group's
+AUTO_WORDS = frozenset({"auto", "off", "reset", "default"})  # `/lang auto`: forget the choice
 
 
 class ChatCommands:
     """Answers the chat's own commands; `handlers` is their part of the routing table."""
 
-    def __init__(self, notifier: Notifier, chat_settings: ChatSettings, fair_use: FairUse) -> None:
+    def __init__(
+        self,
+        notifier: Notifier,
+        chat_settings: ChatSettings,
+        fair_use: FairUse,
+        default_language: str = "en",
+    ) -> None:
         self._notifier = notifier
+        self._default_language = default_language
         self._chat_settings = chat_settings
         self._fair_use = fair_use
         self.handlers: dict[Intent, Handler] = {
@@ -60,14 +70,49 @@ class ChatCommands:
         return True
 
     async def _language(self, work: Work, ctx: WorkContext) -> bool:
-        wanted = work.inbound.text.strip().lower()[:2]
-        if wanted not in LANGUAGES:
-            await self._notifier.reply(work, text("reply.language_usage", work.language))
+        """`/lang CODE`: the sender's own reply language here; `/lang auto`: the platform's
+        again; `/lang group CODE`: the group's, for whoever chose none (its admins only)."""
+        words = work.inbound.text.strip().lower().split()
+        whole_chat = bool(words) and words[0] in GROUP_WORDS
+        if whole_chat:
+            words = words[1:]
+        wanted = " ".join(words)
+        code = "auto" if wanted in AUTO_WORDS else find_language(wanted)
+        if not code:
+            await self._notifier.reply(work, self._language_usage(work))
             return True
-        await self._chat_settings.set_language(work.inbound.settings_key, wanted)
-        work.language = wanted
-        await self._notifier.reply(work, text("reply.language_set", wanted))
+        if whole_chat and work.inbound.is_group and not work.inbound.sender.is_admin:
+            await self._notifier.reply(work, text("reply.admins_only", work.language))
+            return True
+        scope, sender = work.inbound.settings_key, work.inbound.sender.id
+        if code == "auto":  # forget the choice: the group's, or the platform's language applies
+            await self._chat_settings.set_language(scope, "", "" if whole_chat else sender)
+            chosen = await self._chat_settings.language(scope, sender)
+            work.language = chosen or language_of(work.inbound.language, self._default_language)
+            name = language_name(work.language)
+            await self._notifier.reply(work, text("reply.language_auto", work.language, name=name))
+            return True
+        if whole_chat and work.inbound.is_group:
+            await self._chat_settings.set_language(scope, code)
+            work.language = code
+            name = language_name(code)
+            await self._notifier.reply(work, text("reply.language_set_chat", code, name=name))
+            return True
+        await self._chat_settings.set_language(scope, code, sender)
+        work.language = code
+        await self._notifier.reply(work, text("reply.language_set", code))
         return True
+
+    def _language_usage(self, work: Work) -> str:
+        usage = text(
+            "reply.language_usage",
+            work.language,
+            current=language_name(work.language),
+            choices=language_choices(),
+        )
+        if work.inbound.is_group:
+            usage += "\n" + text("reply.language_usage_group", work.language)
+        return usage
 
     async def allowed(self, work: Work) -> bool:
         """In a group, settings are its admins'; exports and resets too when it says so."""

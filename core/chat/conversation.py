@@ -40,6 +40,7 @@ from core.errors import (
 from core.events import Action, Button, Problem, Stage
 from core.fair_use import FairUse
 from core.intents import Intent
+from core.languages import language_name, primary_subtag
 from core.outbound import Notifier, Reporter
 from core.ports import PlatformPorts
 from core.provenance import agent_hint, provenance_card, read_provenance
@@ -178,6 +179,8 @@ class Conversation:
             said = translate(heard.text).text
             changed, draft = await self._changes(work, said)
             answer = join_sentences([said, *changed])
+            note = await self._video_language_note(work, draft)
+            answer = f"{answer}\n\n{note}".strip() if note else answer
             if answer:
                 await self._notifier.reply(work, answer)
         if work.phase is Phase.SENT:
@@ -353,6 +356,23 @@ class Conversation:
         lines = unsaid(changes(DraftFacts.from_json(before), after, work.language), said)
         return lines, state.draft
 
+    async def _video_language_note(self, work: Work, draft: dict[str, Any] | None) -> str | None:
+        """Once a chat: the video is in English though the chat is not (the backend's voice
+        and lettering do not cover every language the chat may speak)."""
+        spoken = primary_subtag(facts_of(draft).language) if draft is not None else ""
+        if spoken != "en" or work.language == "en":
+            return None
+        if not await self._chat_settings.first_time(
+            work.inbound.settings_key, f"video_language:{work.language}"
+        ):
+            return None
+        return text(
+            "reply.video_language",
+            work.language,
+            video=language_name(spoken, work.language),
+            language=language_name(work.language, work.language),
+        )
+
     async def _draft(self, work: Work) -> dict[str, Any]:
         return await self._backend.draft(work.chat_key, self._session_language(work))
 
@@ -378,6 +398,8 @@ class Conversation:
         said = translated.text
         changed, draft = await self._changes(work, said)
         body = join_sentences([said, *changed]) or text("change.none", work.language)
+        note = await self._video_language_note(work, draft)
+        body = f"{body}\n\n{note}" if note else body
         if GuiAction.SHOW_TIMELINE in translated.actions:
             summary = summarise(
                 draft if draft is not None else await self._draft(work), work.language

@@ -24,11 +24,12 @@ from core.errors import WorkCancelled
 from core.events import Problem
 from core.exports import RenderJobs
 from core.jobs import Scheduler
+from core.languages import backend_language, language_of
 from core.metrics import Metrics
 from core.outbound import Notifier, Reporter
 from core.repeating import ClaimLost, renewed
 from core.store import REDIS_ERRORS, ChatQueue, ChatSettings
-from core.texts import backend_language, language_of, text
+from core.texts import text
 from core.work import Phase, Work
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ class Turns:
             if not work.started_at:
                 chosen = step.language
                 if work.inbound.settings_scope:  # shared wider than the chat: read it there
-                    chosen = await self._chat_settings.language(work.inbound.settings_key) or ""
+                    chosen = await self._chosen_language(work)
                 self._begin(work, chosen)
             if not await self._run_message(work, token):
                 return  # a render job owns the message and will hand the chat back
@@ -140,7 +141,7 @@ class Turns:
         came in meanwhile goes to a turn job, under the same lease.
         """
         if work.inbound.settings_scope:  # shared wider than the chat: read it there
-            chosen_language = await self._chat_settings.language(work.inbound.settings_key) or ""
+            chosen_language = await self._chosen_language(work)
         self._begin(work, chosen_language)
         await self._run_message(work, token)
         step = await self._queue.next(work.chat_key, token, work.message_id)
@@ -180,8 +181,17 @@ class Turns:
             await self._reporter.report(work, exc)
             return True
 
+    async def _chosen_language(self, work: Work) -> str:
+        settings, sender = work.inbound.settings_key, work.inbound.sender.id
+        return await self._chat_settings.language(settings, sender) or ""
+
     def _begin(self, work: Work, chosen_language: str) -> None:
+        """The reply language: the sender's choice here, else the chat's, else the platform's
+        language when the bot speaks it, else the configured default. The backend session is
+        created in the chosen language, else in the platform's (the backend may speak one the
+        bot has no catalog for)."""
         code = work.inbound.language or self._config.default_language
         work.language = chosen_language or language_of(code, self._config.default_language)
-        work.notes["session_language"] = backend_language(code, self._config.default_language)
+        spoken = chosen_language or code
+        work.notes["session_language"] = backend_language(spoken, self._config.default_language)
         work.started_at = time.time()

@@ -126,7 +126,8 @@ class Delivery:
         draft: dict[str, Any],
     ) -> VideoReady:
         width, height, duration = canvas_and_duration(draft)
-        facts = {"size": human_size(size), "duration": human_duration(duration)}
+        language = work.language
+        facts = {"size": human_size(size, language), "duration": human_duration(duration, language)}
         if self._web_base:
             caption = text(
                 "video.caption", work.language, link=await self._task_link(work), **facts
@@ -153,8 +154,8 @@ class Delivery:
             note = text(
                 "video.smaller_copy",
                 work.language,
-                original=human_size(size),
-                limit=human_size(limit),
+                original=human_size(size, work.language),
+                limit=human_size(limit, work.language),
             )
             small_size = fitted.stat().st_size
             small_height = min(height, 720) if small_size and height > 720 else height
@@ -173,8 +174,8 @@ class Delivery:
             line = text(
                 "video.link_only",
                 work.language,
-                size=human_size(size),
-                limit=human_size(limit),
+                size=human_size(size, work.language),
+                limit=human_size(limit, work.language),
                 url=output_url,
             )
             return VideoReady(line, None, output_url, size, width, height, duration, buttons)

@@ -271,7 +271,7 @@ class RenderJobs:
             shown = shown_left_s(left)
             line = None
             if shown is not None:
-                left_text = human_duration(shown)
+                left_text = human_duration(shown, work.language)
                 line = text(
                     "stage.rendering_left", work.language, percent=status.progress, left=left_text
                 )

@@ -53,7 +53,7 @@ class Notifier:
             body += text("stage.item", language, index=work.item + 1, count=work.items)
         elapsed = time.time() - work.started_at if work.started_at else 0.0
         if stage in (Stage.DONE, Stage.FAILED, Stage.CANCELLED) and elapsed >= 1:
-            body += text("stage.elapsed", language, elapsed=human_duration(elapsed))
+            body += text("stage.elapsed", language, elapsed=human_duration(elapsed, language))
         now = self._now()
         last = self._last.get(work.message_id)
         if last and last[2] == body:

@@ -32,7 +32,9 @@ def problem_for(
     if isinstance(error, errors.UnsupportedFile):
         return Problem("4001", text("problem.4001", language, formats=ACCEPTED_FORMATS))
     if isinstance(error, errors.FileTooLarge):
-        return Problem("4002", text("problem.4002", language, limit=human_size(max_upload_bytes)))
+        return Problem(
+            "4002", text("problem.4002", language, limit=human_size(max_upload_bytes, language))
+        )
     if isinstance(error, errors.ScopeMissing):
         scope = error.scope or "render"
         return Problem(error.code, text("problem.http_403", language, scope=scope))
@@ -67,7 +69,7 @@ def problem_for(
 
 
 def _limit_problem(error: errors.LimitReached, language: str) -> Problem:
-    wait = human_duration(max(1.0, error.retry_after_s))
+    wait = human_duration(max(1.0, error.retry_after_s), language)
     if error.limit == "chat_credits_per_day":
         return Problem("budget", text("problem.budget", language, budget=error.allowed, wait=wait))
     who = "user" if error.limit.startswith("user") else "chat"

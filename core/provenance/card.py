@@ -1,4 +1,4 @@
-"""A Finding in words: a short plain-text card for the chat (English or Chinese), and one compact
+"""A Finding in words: a short plain-text card for the chat, in its language, and one compact
 English line for the video agent's instruction. Values are flattened to one line each; a value
 that is itself JSON is left out, so no card ever shows raw JSON."""
 
@@ -6,113 +6,107 @@ from __future__ import annotations
 
 import re
 
+from core.languages import language_of
 from core.provenance.finding import PROMPT_LIMIT, C2paFinding, Finding, Kind, is_id
 from core.provenance.webui_records import load_json
-from core.texts import language_of
+from core.texts import msg, text
 
 _SPACE = re.compile(r"[\s\x00-\x1f\x7f]+")
 
-_HEADLINE: dict[Kind, tuple[str, str]] = {
-    "ai": (
-        "The file's own record says: AI-generated image",
-        "文件自带的记录表明：这是 AI 生成的图片",
+_HEADLINE: dict[Kind, str] = {
+    "ai": msg("card.headline.ai", "The file's own record says: AI-generated image"),
+    "camera": msg("card.headline.camera", "The file's own record says: camera photo"),
+    "edited": msg(
+        "card.headline.edited", "The file's own record says: made or edited with software"
     ),
-    "camera": (
-        "The file's own record says: camera photo",
-        "文件自带的记录表明：这是相机拍摄的照片",
-    ),
-    "edited": (
-        "The file's own record says: made or edited with software",
-        "文件自带的记录表明：这张图片用软件制作或编辑过",
-    ),
-    "unknown": (
+    "unknown": msg(
+        "card.headline.unknown",
         "The file carries a record, but it does not say how the image was made",
-        "文件里有记录，但没有说明图片是怎么来的",
     ),
 }
 # The IPTC digital source type vocabulary (cv.iptc.org/newscodes/digitalsourcetype), in words.
 # A code not in it is left out: a raw code is never shown.
-SOURCE_TYPES: dict[str, tuple[str, str]] = {
-    "trainedAlgorithmicMedia": ("made by a generative AI model", "由生成式 AI 模型生成"),
-    "compositeWithTrainedAlgorithmicMedia": (
+SOURCE_TYPES: dict[str, str] = {
+    "trainedAlgorithmicMedia": msg(
+        "card.source.trainedAlgorithmicMedia", "made by a generative AI model"
+    ),
+    "compositeWithTrainedAlgorithmicMedia": msg(
+        "card.source.compositeWithTrainedAlgorithmicMedia",
         "a composite that includes AI-generated parts",
-        "包含 AI 生成部分的合成图",
     ),
-    "algorithmicMedia": (
-        "made by an algorithm, not by a model trained on pictures",
-        "由算法生成，而不是由用图片训练的模型生成",
+    "algorithmicMedia": msg(
+        "card.source.algorithmicMedia", "made by an algorithm, not by a model trained on pictures"
     ),
-    "compositeSynthetic": (
-        "a composite that includes synthetic parts",
-        "包含合成元素的拼合图",
+    "compositeSynthetic": msg(
+        "card.source.compositeSynthetic", "a composite that includes synthetic parts"
     ),
-    "dataDrivenMedia": (
-        "made from data (a chart, a visualisation)",
-        "根据数据生成（图表、可视化）",
+    "dataDrivenMedia": msg(
+        "card.source.dataDrivenMedia", "made from data (a chart, a visualisation)"
     ),
-    "digitalCapture": ("captured with a digital camera", "数码相机拍摄"),
-    "computationalCapture": ("captured with computational photography", "计算摄影拍摄"),
-    "negativeFilm": ("scanned from a film negative", "由胶片底片扫描"),
-    "positiveFilm": ("scanned from a film slide", "由正片（幻灯片）扫描"),
-    "print": ("scanned from a print", "由印刷品扫描"),
-    "screenCapture": ("a screenshot", "屏幕截图"),
-    "virtualRecording": ("recorded in a virtual environment", "在虚拟环境中录制"),
-    "humanEdits": ("edited by a person", "经过人工编辑"),
-    "minorHumanEdits": ("lightly edited by a person", "经过少量人工编辑"),
-    "algorithmicallyEnhanced": ("enhanced by an algorithm", "经过算法增强"),
-    "composite": ("a composite of several images", "多张图片的合成"),
-    "compositeCapture": ("a composite of several captures", "多次拍摄的合成"),
-    "digitalCreation": ("drawn or made by a person with software", "由人用软件绘制或制作"),
-    "digitalArt": ("drawn or made by a person with software", "由人用软件绘制或制作"),
+    "digitalCapture": msg("card.source.digitalCapture", "captured with a digital camera"),
+    "computationalCapture": msg(
+        "card.source.computationalCapture", "captured with computational photography"
+    ),
+    "negativeFilm": msg("card.source.negativeFilm", "scanned from a film negative"),
+    "positiveFilm": msg("card.source.positiveFilm", "scanned from a film slide"),
+    "print": msg("card.source.print", "scanned from a print"),
+    "screenCapture": msg("card.source.screenCapture", "a screenshot"),
+    "virtualRecording": msg("card.source.virtualRecording", "recorded in a virtual environment"),
+    "humanEdits": msg("card.source.humanEdits", "edited by a person"),
+    "minorHumanEdits": msg("card.source.minorHumanEdits", "lightly edited by a person"),
+    "algorithmicallyEnhanced": msg(
+        "card.source.algorithmicallyEnhanced", "enhanced by an algorithm"
+    ),
+    "composite": msg("card.source.composite", "a composite of several images"),
+    "compositeCapture": msg("card.source.compositeCapture", "a composite of several captures"),
+    "digitalCreation": msg(
+        "card.source.digitalCreation", "drawn or made by a person with software"
+    ),
+    "digitalArt": msg("card.source.digitalArt", "drawn or made by a person with software"),
 }
 
 
 def source_type_words(code: str | None, language: str = "en") -> str | None:
     """The digital source type in words; None for no code or one outside the vocabulary."""
-    words = SOURCE_TYPES.get(code or "")
-    return words[int(language_of(language) == "zh")] if words else None
+    key = SOURCE_TYPES.get(code or "")
+    return text(key, language) if key else None
 
 
 _VERDICTS = {
-    "trusted": ("content intact, signer verified", "内容完整，签名者已验证"),
-    "untrusted": (
+    "trusted": msg("card.verdict.trusted", "content intact, signer verified"),
+    "untrusted": msg(
+        "card.verdict.untrusted",
         "content intact, but the signer is not on a trust list this bot knows, so not verified",
-        "内容完整，但签名者不在本机器人所知的信任列表中，因此未能验证",
     ),
-    "rejected": (
-        "content intact, but the signer's certificate is not accepted",
-        "内容完整，但签名者的证书未被接受",
+    "rejected": msg(
+        "card.verdict.rejected", "content intact, but the signer's certificate is not accepted"
     ),
-    "invalid": (
-        "the picture or its record was altered after signing",
-        "签名之后图片或其记录被改动过",
-    ),
-    "unverified": ("could not be verified", "无法验证"),
+    "invalid": msg("card.verdict.invalid", "the picture or its record was altered after signing"),
+    "unverified": msg("card.verdict.unverified", "could not be verified"),
 }
 _WORDS = {
-    "made_with": ("Made with: ", "生成工具："),
-    "model": ("model ", "模型 "),
-    "settings": ("Settings: ", "设置："),
-    "steps": ("{} steps", "{} 步"),
-    "sampler": ("sampler {}", "采样器 {}"),
-    "seed": ("seed {}", "种子 {}"),
-    "prompt": ("Prompt: “{}”", "提示词：“{}”"),
-    "c2pa": ("Content Credentials (C2PA): ", "内容凭证（C2PA）："),
-    "claimed": ("made with {}", "制作工具 {}"),
-    "agent": ("by {}", "由 {} 生成"),
-    "edited_last": ("then {}", "之后{}"),
-    "signed": ("signed by {}", "签名者 {}"),
-    "camera": ("Camera: ", "相机："),
-    "taken": ("taken {}", "拍摄于 {}"),
-    "software": ("Software: ", "软件："),
-    "caveat": (
-        "Metadata can be edited, so this is what the file claims, not proof.",
-        "元数据可以被修改，所以这是文件自己的说法，并非证据。",
+    "made_with": msg("card.made_with", "Made with: {what}"),
+    "model": msg("card.model", "model {name}"),
+    "settings": msg("card.settings", "Settings: {list}"),
+    "steps": msg("card.steps", "{count} steps"),
+    "sampler": msg("card.sampler", "sampler {name}"),
+    "seed": msg("card.seed", "seed {seed}"),
+    "prompt": msg("card.prompt", "Prompt: “{prompt}”"),
+    "c2pa": msg("card.c2pa", "Content Credentials (C2PA): {details}"),
+    "claimed": msg("card.claimed", "made with {name}"),
+    "agent": msg("card.agent", "by {name}"),
+    "edited_last": msg("card.edited_last", "then {action}"),
+    "signed": msg("card.signed", "signed by {name}"),
+    "camera": msg("card.camera", "Camera: {details}"),
+    "taken": msg("card.taken", "taken {date}"),
+    "software": msg("card.software", "Software: {name}"),
+    "caveat": msg(
+        "card.caveat", "Metadata can be edited, so this is what the file claims, not proof."
     ),
-    "none": (
+    "none": msg(
+        "card.none",
         "No provenance record found in the file. That is not proof either way: most platforms "
         "strip metadata.",
-        "文件中没有找到来源记录。这既不能证明是、也不能证明不是 AI 生成：大多数平台会删除元数据。",
     ),
 }
 _HINT_KINDS: dict[Kind, str] = {
@@ -151,44 +145,41 @@ def one_line(value: object) -> str | None:
 
 def provenance_card(finding: Finding, language: str) -> str:
     """A short plain-text card (at most eight lines) of what the file's records say."""
-    zh = int(language_of(language) == "zh")
+    language = language_of(language)
+
+    def say(key: str, **values: object) -> str:
+        return text(_WORDS[key], language, **values)
+
     if not finding.found:
-        return _WORDS["none"][zh]
-    lines = [_headline(finding, zh)]
+        return say("none")
+    lines = [_headline(finding, language)]
+    model = one_line(finding.model)
     made = " · ".join(
         filter(
             None,
             (
                 _join(finding.generator, finding.generator_version),
-                one_line(finding.model) and _WORDS["model"][zh] + (one_line(finding.model) or ""),
+                model and say("model", name=model),
             ),
         )
     )
     if made:
-        lines.append(_WORDS["made_with"][zh] + made)
-    settings = " · ".join(_settings(finding, zh))
+        lines.append(say("made_with", what=made))
+    settings = " · ".join(_settings(finding, language))
     if settings:
-        lines.append(_WORDS["settings"][zh] + settings)
+        lines.append(say("settings", list=settings))
     prompt = cut_prompt(finding.prompt or "")
     if prompt:
-        lines.append(_WORDS["prompt"][zh].format(prompt))
+        lines.append(say("prompt", prompt=prompt))
     if finding.c2pa:
-        lines.append(_WORDS["c2pa"][zh] + _c2pa_words(finding.c2pa, zh))
-    camera = " · ".join(
-        filter(
-            None,
-            (
-                _camera(finding),
-                one_line(finding.taken_at)
-                and _WORDS["taken"][zh].format(one_line(finding.taken_at)),
-            ),
-        )
-    )
+        lines.append(say("c2pa", details=_c2pa_words(finding.c2pa, language)))
+    taken = one_line(finding.taken_at)
+    camera = " · ".join(filter(None, (_camera(finding), taken and say("taken", date=taken))))
     if camera:
-        lines.append(_WORDS["camera"][zh] + camera)
+        lines.append(say("camera", details=camera))
     if finding.software and finding.software != finding.generator:
-        lines.append(_WORDS["software"][zh] + (one_line(finding.software) or ""))
-    lines.append(_WORDS["caveat"][zh])
+        lines.append(say("software", name=one_line(finding.software) or ""))
+    lines.append(say("caveat"))
     return "\n".join(lines)
 
 
@@ -204,12 +195,12 @@ def agent_hint(finding: Finding) -> str:
     generator = _join(finding.generator, finding.generator_version)
     parts += [f"generator: {generator}"] if generator else []
     parts += [f"model: {one_line(finding.model)}"] if one_line(finding.model) else []
-    settings = ", ".join(_settings(finding, 0))
+    settings = ", ".join(_settings(finding, "en"))
     parts += [settings] if settings else []
     prompt = cut_prompt(finding.prompt or "").replace('"', "'")
     parts += [f'prompt: "{prompt}"'] if prompt else []
     if finding.c2pa:
-        parts.append(f"C2PA: {_c2pa_words(finding.c2pa, 0)}")
+        parts.append(f"C2PA: {_c2pa_words(finding.c2pa, 'en')}")
     camera = _camera(finding)
     parts += [f"camera: {camera}"] if camera else []
     parts += [f"taken: {one_line(finding.taken_at)}"] if one_line(finding.taken_at) else []
@@ -218,61 +209,67 @@ def agent_hint(finding: Finding) -> str:
     return "; ".join(parts) + " (metadata is the file's claim, not proof)"
 
 
-def _headline(finding: Finding, zh: int) -> str:
-    text = _HEADLINE[finding.kind][zh]
-    phrase = source_type_words(finding.digital_source_type, "zh" if zh else "en")
+def _headline(finding: Finding, language: str) -> str:
+    headline = text(_HEADLINE[finding.kind], language)
+    phrase = source_type_words(finding.digital_source_type, language)
     if phrase:
-        text += f"（{phrase}）" if zh else f" ({phrase})"
-    return text + ("。" if zh else ".")
+        headline = text("punct.aside", language, text=headline, aside=phrase)
+    return text("punct.sentence", language, text=headline)
 
 
-def _settings(finding: Finding, zh: int) -> list[str]:
+def _settings(finding: Finding, language: str) -> list[str]:
     parts = []
     if finding.steps is not None:
-        parts.append(_WORDS["steps"][zh].format(finding.steps))
+        parts.append(text(_WORDS["steps"], language, count=finding.steps))
     if one_line(finding.sampler):
-        parts.append(_WORDS["sampler"][zh].format(one_line(finding.sampler)))
+        parts.append(text(_WORDS["sampler"], language, name=one_line(finding.sampler)))
     if one_line(finding.cfg):
         parts.append(f"CFG {one_line(finding.cfg)}")
     if one_line(finding.seed):
-        parts.append(_WORDS["seed"][zh].format(one_line(finding.seed)))
+        parts.append(text(_WORDS["seed"], language, seed=one_line(finding.seed)))
     if finding.width and finding.height and (parts or finding.prompt):
         parts.append(f"{finding.width}×{finding.height}")
     return parts
 
 
-_EDITED_ZH = {
-    "watermarked": "加了水印",
-    "edited": "经过编辑",
-    "cropped": "经过裁剪",
-    "resized": "调整了尺寸",
-    "converted": "转换了格式",
-    "transcoded": "重新编码",
-    "colour-adjusted": "调整了颜色",
-    "filtered": "加了滤镜",
-    "repackaged": "重新封装",
-    "opened": "被打开编辑",
+# What C2PA says was done last (core.provenance.c2pa_reader), in words.
+_EDITED = {
+    "watermarked": msg("card.edited.watermarked", "watermarked"),
+    "edited": msg("card.edited.edited", "edited"),
+    "cropped": msg("card.edited.cropped", "cropped"),
+    "resized": msg("card.edited.resized", "resized"),
+    "converted": msg("card.edited.converted", "converted"),
+    "transcoded": msg("card.edited.transcoded", "transcoded"),
+    "colour-adjusted": msg("card.edited.colour-adjusted", "colour-adjusted"),
+    "filtered": msg("card.edited.filtered", "filtered"),
+    "repackaged": msg("card.edited.repackaged", "repackaged"),
+    "opened": msg("card.edited.opened", "opened"),
 }
 
 
-def _c2pa_words(c2pa: C2paFinding, zh: int) -> str:
+def _c2pa_words(c2pa: C2paFinding, language: str) -> str:
+    def say(key: str, **values: object) -> str:
+        return text(_WORDS[key], language, **values)
+
     parts = []
     if c2pa.claim_generator:
-        parts.append(_WORDS["claimed"][zh].format(one_line(c2pa.claim_generator)))
+        parts.append(say("claimed", name=one_line(c2pa.claim_generator)))
     agent = one_line(c2pa.software_agent)
     if agent and agent.lower() not in (c2pa.claim_generator or "").lower():
-        parts.append(_WORDS["agent"][zh].format(agent))
+        parts.append(say("agent", name=agent))
     if c2pa.edited_last:
-        done = _EDITED_ZH.get(c2pa.edited_last, c2pa.edited_last) if zh else c2pa.edited_last
-        parts.append(_WORDS["edited_last"][zh].format(done))
+        done = c2pa.edited_last
+        done = text(_EDITED[done], language) if done in _EDITED else done
+        parts.append(say("edited_last", action=done))
     if c2pa.signer:
-        parts.append(_WORDS["signed"][zh].format(one_line(c2pa.signer)))
-    verdict = _VERDICTS[c2pa.status][zh]
-    if c2pa.status in ("unverified", "rejected") and c2pa.validation_note and not zh:
+        parts.append(say("signed", name=one_line(c2pa.signer)))
+    verdict = text(_VERDICTS[c2pa.status], language)
+    # The validator's own note is English: it is added to the English card only.
+    if c2pa.status in ("unverified", "rejected") and c2pa.validation_note and language == "en":
         reason = c2pa.validation_note.rpartition(": ")[2] if c2pa.status == "rejected" else ""
         verdict += f" ({reason or c2pa.validation_note})"
     parts.append(verdict)
-    return ("；" if zh else "; ").join(parts)
+    return text("punct.semicolon", language).join(parts)
 
 
 def _camera(finding: Finding) -> str | None:

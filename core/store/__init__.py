@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.store.albums import Albums
 from core.store.chat_queue import ChatQueue
-from core.store.chat_settings import ACCESS_LEVELS, ACK_STYLES, LANGUAGES, ChatSettings
+from core.store.chat_settings import ACCESS_LEVELS, ACK_STYLES, ChatSettings
 from core.store.connection import REDIS_ERRORS, as_str, fields, read_hash
 from core.store.counters import Decision, Limit, Limiter
 from core.store.keys import IDENTITY_TTL_S, RENDER_TTL_S, SEEN_TTL_S, SESSION_TTL_S, Keys
@@ -26,7 +26,6 @@ __all__ = [
     "ACK_STYLES",
     "FORMS",
     "IDENTITY_TTL_S",
-    "LANGUAGES",
     "REDIS_ERRORS",
     "RENDER_TTL_S",
     "SEEN_TTL_S",

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import NoScriptError
 
+from core.store.chat_settings import user_language_field
 from core.store.connection import as_str
 from core.store.keys import CANCEL_TTL_S, INBOX_TTL_S, MESSAGE_TTL_S, RENDER_TTL_S, SEEN_TTL_S, Keys
 
@@ -28,7 +29,9 @@ redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
 redis.call('RPUSH', KEYS[3], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
 local ahead = redis.call('LLEN', KEYS[3]) - 1 + redis.call('LLEN', KEYS[4])
-local language = redis.call('HGET', KEYS[6], 'language') or ''
+-- The sender's own language here (ARGV[8] names its field), else the chat's.
+local chosen = redis.call('HMGET', KEYS[6], ARGV[8], 'language')
+local language = chosen[1] or chosen[2] or ''
 local claimed = ''
 if redis.call('SET', KEYS[5], ARGV[5], 'NX', 'PX', ARGV[6]) then claimed = ARGV[5] end
 return {ahead, claimed, language}
@@ -59,7 +62,15 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 -- The message's keys share the chat's hash tag, so they live in this slot too.
 local work = redis.call('GET', ARGV[4] .. mid) or ''
 local ref = redis.call('GET', ARGV[5] .. mid) or ''
-local language = redis.call('HGET', KEYS[4], 'language') or ''
+-- The sender's own language here, else the chat's (the sender is in the message's record).
+local field = 'language'
+local decoded, record = pcall(cjson.decode, work)
+if decoded and type(record) == 'table' and type(record.inbound) == 'table'
+    and type(record.inbound.sender) == 'table' and record.inbound.sender.id then
+  field = 'language:' .. tostring(record.inbound.sender.id)
+end
+local chosen = redis.call('HMGET', KEYS[4], field, 'language')
+local language = chosen[1] or chosen[2] or ''
 local aspect = redis.call('HGET', KEYS[4], 'aspect') or ''
 -- Counted as it is taken: a message that keeps killing its worker is skipped in the end.
 local attempts = redis.call('HINCRBY', KEYS[5], mid, 1)
@@ -111,7 +122,7 @@ class Pushed:
     ahead: int = 0
     turn_token: str | None = None  # set when this push claimed the lease: start a turn
     full: bool = False  # refused: `ahead` messages already wait in the chat
-    language: str = ""  # the chat's chosen reply language, if any
+    language: str = ""  # the reply language chosen here by the sender, else for the chat
 
 
 @dataclass(frozen=True)
@@ -129,7 +140,7 @@ class Next:
     message_id: str = ""
     work_json: str = ""  # empty when the record expired
     progress_ref: str = ""  # a queued notice posted at ingress, to be edited in place
-    language: str = ""  # the chat's chosen reply language, if any
+    language: str = ""  # the reply language chosen here by the sender, else for the chat
     aspect: str = ""  # the chat's default aspect ratio, if any
     attempts: int = 0  # how many times the message was taken to run, this time included
     token: str = ""  # the turn that holds the chat now (the adopter's, for a hand-back)
@@ -155,7 +166,13 @@ class ChatQueue:
         return k.lease(chat_key), k.inbox(chat_key), k.doing(chat_key)
 
     async def push(
-        self, chat_key: str, message_id: str, work_json: str, token: str, max_waiting: int = 0
+        self,
+        chat_key: str,
+        message_id: str,
+        work_json: str,
+        token: str,
+        max_waiting: int = 0,
+        sender_id: str = "",
     ) -> Pushed:
         """Record a message once, queue it (unless `max_waiting` are waiting already), and
         claim the lease if the chat was idle."""
@@ -175,6 +192,7 @@ class ChatQueue:
             token,
             self._lease_ms,
             max_waiting,
+            user_language_field(sender_id),
         ]
         try:
             async with self._redis.pipeline(transaction=False) as pipe:

@@ -1,4 +1,5 @@
-"""Per-chat settings stored in Redis, changed from the chat itself: the reply language, who may
+"""Per-chat settings stored in Redis, changed from the chat itself: the reply language (the
+chat's, and each person's own in it), who may
 export or reset in a group (anyone, or the group's admins), and, for settings shared by a whole
 server, the channels the bot works in (none listed: every channel)."""
 
@@ -9,9 +10,14 @@ from redis.asyncio import Redis
 from core.store.connection import as_str
 from core.store.keys import SETTINGS_TTL_S, Keys
 
-LANGUAGES = ("en", "zh")
 ACCESS_LEVELS = ("anyone", "admins")
 ACK_STYLES = ("message", "reaction")  # how a group's requests are acknowledged
+
+
+def user_language_field(user_id: str) -> str:
+    """Where a person's own language choice in a chat is kept, in the chat's settings (so the
+    queue's scripts read it in the chat's slot)."""
+    return f"language:{user_id}"
 
 
 class ChatSettings:
@@ -19,12 +25,20 @@ class ChatSettings:
         self._redis = redis
         self._keys = keys
 
-    async def language(self, chat_key: str) -> str | None:
-        value = await self._redis.hget(self._keys.chat_settings(chat_key), "language")
-        return as_str(value) or None
+    async def language(self, chat_key: str, user_id: str = "") -> str | None:
+        """The language chosen by `user_id` here, else the one chosen for the chat."""
+        own, chat = await self._redis.hmget(
+            self._keys.chat_settings(chat_key), user_language_field(user_id), "language"
+        )
+        return as_str(own) or as_str(chat) or None
 
-    async def set_language(self, chat_key: str, language: str) -> None:
-        await self._set(chat_key, "language", language)
+    async def set_language(self, chat_key: str, language: str, user_id: str = "") -> None:
+        """The chat's language, or with `user_id` that person's own; "" forgets a person's."""
+        field = user_language_field(user_id) if user_id else "language"
+        if language:
+            await self._set(chat_key, field, language)
+        else:
+            await self._redis.hdel(self._keys.chat_settings(chat_key), field)
 
     async def access(self, chat_key: str) -> str:
         value = await self._redis.hget(self._keys.chat_settings(chat_key), "access")
@@ -73,8 +87,22 @@ class ChatSettings:
         value = as_str(await self._redis.hget(self._keys.chat_settings(scope), "ack"))
         return value if value in ACK_STYLES else "message"
 
+    async def ack_and_language(self, scope: str, user_id: str) -> tuple[str, str | None]:
+        """`ack` and `language` (for `user_id`) in one read: what a group's acknowledgement
+        needs before anything else is stored."""
+        style, own, chat = await self._redis.hmget(
+            self._keys.chat_settings(scope), "ack", user_language_field(user_id), "language"
+        )
+        chosen = as_str(own) or as_str(chat) or None
+        return (as_str(style) if as_str(style) in ACK_STYLES else "message"), chosen
+
     async def set_ack(self, scope: str, style: str) -> None:
         await self._set(scope, "ack", style)
+
+    async def first_time(self, chat_key: str, what: str) -> bool:
+        """True the first time `what` is asked of this chat, False after: for what the chat is
+        told once."""
+        return bool(await self._redis.hsetnx(self._keys.chat_settings(chat_key), f"told:{what}", 1))
 
     async def _set(self, chat_key: str, name: str, value: str) -> None:
         key = self._keys.chat_settings(chat_key)

@@ -11,6 +11,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from bots.telegram.service import SCOPES
+from core.languages import LANGUAGES
+from core.texts import text
 from engine.api.server import RunningEngine
 from engine.render.probe import ffmpeg_binary, probe
 from tests.fakes.recording_proxy import RecordingProxy
@@ -377,10 +380,12 @@ async def test_the_command_menus_fit_each_audience_and_language(
     telegram_bot: BotFor, fake_telegram: FakeTelegram
 ) -> None:
     """Private chats, group members and group admins each get their menu, in English (also
-    the default) and in Chinese; a group's settings show only to its admins."""
+    the default) and in every other language the bot speaks; a group's settings show only to
+    its admins, and everyone may choose their own language."""
     fake = fake_telegram
+    every = 1 + len(SCOPES) * len(LANGUAGES)
     async with telegram_bot():
-        await fake.wait_for(lambda f: len(f.commands) >= 7)
+        await fake.wait_for(lambda f: len(f.commands) >= every)
 
     def menu(scope: str, language: str = "") -> dict[str, str]:
         key = (json.dumps({"type": scope}), language)
@@ -392,13 +397,18 @@ async def test_the_command_menus_fit_each_audience_and_language(
     assert menu("default") == private
     assert {"help", "export", "lang", "aspect"} <= set(private)
     assert not {"access", "photos"} & set(private), "group settings mean nothing in private"
-    assert not {"lang", "aspect", "access", "photos"} & set(members)
-    assert set(admins) == set(members) | {"lang", "aspect", "access", "photos", "ack"}
+    assert "lang" in members and not {"aspect", "access", "photos"} & set(members)
+    assert set(admins) == set(members) | {"aspect", "access", "photos", "ack"}
     assert private["export"] == "Render the current timeline"
+    for language in LANGUAGES[1:]:
+        translated = menu("all_chat_administrators", language)
+        assert set(translated) == set(admins), language
+        assert translated["export"] == text("command.export", language) != private["export"]
     chinese = menu("all_chat_administrators", "zh")
-    assert set(chinese) == set(admins)
     assert chinese["export"] == "渲染当前时间线"
     assert all(re.search(r"[\u4e00-\u9fff]", about) for about in chinese.values())
+    arabic = menu("all_group_chats", "ar").values()
+    assert all(re.search(r"[\u0600-\u06ff]", about) for about in arabic)
 
 
 async def test_a_busy_group_can_be_answered_with_reactions_instead_of_progress_messages(

@@ -159,7 +159,7 @@ async def test_new_project_and_language(
     texts = [t for t in replies(sink) if not t.startswith("I made")]  # the agent's own words
     assert "Started fresh" in texts[0]
     assert texts[1] == "The timeline is empty: send me a photo to start."
-    assert texts[2] == "我会用中文回答。"
+    assert texts[2] == "我会用中文回答你。"
     assert texts[3] == "时间线是空的：发一张图片开始吧。"
     assert replies(sink, "test:c2")[0].startswith("积分：可用")
 

@@ -1,5 +1,5 @@
 """Who may do what in a group: a running job is its requester's (or an admin's) to cancel, and
-the group's language is its admins' to change."""
+the group's own language is its admins' to change (each person may choose their own)."""
 
 from __future__ import annotations
 
@@ -68,12 +68,14 @@ async def test_a_groups_language_is_its_admins_to_change(
     sink = RecordingSink(tmp_path / "kept")
     async with core_for(engine.base_url, sink) as runtime:
         core = runtime.core
-        await core.submit(in_group(message("g1", "zh", command="lang"), "mallory"))
+        await core.submit(in_group(message("g1", "group zh", command="lang"), "mallory"))
         await sink.wait_for(lambda s: text("reply.admins_only", "en") in s.said())
         await core.submit(in_group(message("g1", "/help"), "bob"))
         await sink.wait_for(lambda s: text("help", "en") in s.said())
 
-        await core.submit(in_group(message("g1", "zh", command="lang"), "admin", admin=True))
-        await sink.wait_for(lambda s: text("reply.language_set", "zh") in s.said())
+        await core.submit(in_group(message("g1", "group zh", command="lang"), "admin", admin=True))
+        await sink.wait_for(
+            lambda s: text("reply.language_set_chat", "zh", name="中文") in s.said()
+        )
         await core.submit(in_group(message("g1", "/help"), "bob"))
         await sink.wait_for(lambda s: text("help", "zh") in s.said())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.languages import LANGUAGES
 from core.provenance import provenance_card
 from core.provenance.card import SOURCE_TYPES, agent_hint, source_type_words
 from core.provenance.finding import Finding
@@ -50,9 +51,14 @@ def test_only_a_trained_model_makes_an_ai_image(code: str, kind: str) -> None:
     assert _SOURCE_KINDS[code] == kind
 
 
-def test_the_words_exist_in_both_languages() -> None:
+def test_the_words_exist_in_every_language() -> None:
     assert set(VOCABULARY) <= set(SOURCE_TYPES)
-    assert all(english and chinese for english, chinese in SOURCE_TYPES.values())
+    for code in VOCABULARY:
+        english = source_type_words(code, "en")
+        assert english
+        for language in LANGUAGES[1:]:
+            words = source_type_words(code, language)
+            assert words and words != english, (code, language)
 
 
 def test_an_id_is_never_shown_as_software_or_model() -> None:
