@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     provenance = add("provenance", help="what each picture's own record says of its making")
     provenance.add_argument("files", nargs="+", type=Path, metavar="FILE")
     provenance.add_argument("--json", action="store_true", help="the finding as JSON lines")
-    provenance.add_argument("--lang", default="en", help="the card's language (en, zh)")
+    provenance.add_argument("--lang", default="en", help="the card's language: en, zh, es...")
 
     engine = add("engine", help="run the local NemoVideo-compatible engine")
     engine.add_argument("--host", default=None)

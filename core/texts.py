@@ -94,6 +94,7 @@ msg("button.export", "Export")
 msg("button.export_again", "Export again")
 msg("button.refine", "Refine")
 msg("button.new", "New")
+msg("form.refine_label", "What should change?")  # the Refine form's one field
 msg("button.not_yours", "These buttons belong to the person who asked.")
 msg("reply.refine_prompt", "What should change? Reply to this message.")
 msg(

@@ -21,6 +21,7 @@ from typing import Any, Self
 import discord
 
 from core.events import Action
+from core.texts import text
 
 ACTIONS = "|".join(re.escape(action.value) for action in Action)
 BUTTON_ID = rf"cb:(?P<action>{ACTIONS}):(?P<requester>\d+)"
@@ -64,17 +65,19 @@ def answered_by(press: Press) -> type[FollowUpButton]:
 
 
 class RefineForm(discord.ui.Modal, title="Refine"):
-    """Asks what should change. Only a form: its answer is read by `refine_answer`."""
+    """Asks what should change, in `language`. Only a form: its answer is read by
+    `refine_answer`."""
 
-    change: discord.ui.TextInput[RefineForm] = discord.ui.TextInput(
-        label="What should change?",
-        style=discord.TextStyle.paragraph,
-        max_length=CHANGE_MAX,
-        custom_id=REFINE_FIELD,
-    )
-
-    def __init__(self, requester_id: str) -> None:
-        super().__init__(custom_id=f"{REFINE_ID}:{requester_id}", timeout=None)
+    def __init__(self, requester_id: str, language: str = "en") -> None:
+        super().__init__(
+            title=text("button.refine", language),
+            custom_id=f"{REFINE_ID}:{requester_id}",
+            timeout=None,
+        )
+        change: discord.ui.TextInput[RefineForm] = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph, max_length=CHANGE_MAX, custom_id=REFINE_FIELD
+        )
+        self.add_item(discord.ui.Label(text=text("form.refine_label", language), component=change))
         # Stopped before it is sent, discord.py keeps no copy of it waiting for the answer:
         # the answer is taken from its custom id by whichever process receives it.
         self.stop()

@@ -266,7 +266,8 @@ class DiscordIngress:
         if await refused_as_not_theirs(interaction, requester):
             return
         if action is Action.REFINE:
-            await interaction.response.send_modal(RefineForm(requester))
+            language = language_of(str(interaction.locale))
+            await interaction.response.send_modal(RefineForm(requester, language))
             return
         await self.command(interaction, action.value)
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from bots.discord.sink import buttons_view
+from core.events import Action, Button
 from core.texts import text
 from tests.fakes.discord import FakeDiscord
 from tests.fixtures.platforms import BotFor
@@ -91,3 +93,26 @@ async def test_a_person_installed_app_answers_in_every_context(
     assert text("help", "es") in answers
     posted = [c for c in fake.rest_calls if c.path == f"/channels/{channel['id']}/messages"]
     assert not posted, "answered through the interaction, not with the bot's own token"
+
+
+async def test_the_refine_form_asks_in_the_persons_language(
+    discord_bot: BotFor, fake_discord: FakeDiscord
+) -> None:
+    fake = fake_discord
+    guild = fake.add_guild("Clips")
+    user = fake.add_user("kenji")
+    fake.add_member(guild, user)
+    buttons = tuple(Button(action, action.value.title()) for action in Action)
+    view = buttons_view(buttons, user["id"])
+    assert view is not None
+    message = fake.add_message(
+        guild["channels"][0], fake.bot_user, content="🎬", components=view.to_components()
+    )
+    async with discord_bot():
+        pressed = await fake.press(message, f"cb:refine:{user['id']}", user, locale="ja")
+        await fake.wait_for(lambda: [c for c in fake.callbacks if c.token == pressed["token"]])
+
+    (modal,) = [c for c in fake.callbacks if c.token == pressed["token"]]
+    assert modal.data["title"] == text("button.refine", "ja")
+    (label,) = modal.data["components"]
+    assert label["label"] == text("form.refine_label", "ja")
