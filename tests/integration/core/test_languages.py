@@ -5,11 +5,13 @@ default. Each is checked through the core against the real Redis and the engine.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 from core.messages import Inbound, Sender
 from core.texts import text
+from tests.fakes.recording_proxy import RecordingProxy
 from tests.fixtures.core import CoreFor, RecordingSink, message
 from tests.fixtures.engine import EngineFactory
 
@@ -85,9 +87,12 @@ async def test_work_that_waits_its_turn_keeps_the_senders_language(
     core_for: CoreFor, make_engine: EngineFactory, photo: Path, tmp_path: Path
 ) -> None:
     """A photo runs as a job (not where it arrived): the queue's script reads the sender's
-    choice from the chat's settings."""
+    choice from the chat's settings, and the backend session is created in it."""
     sink = RecordingSink(tmp_path / "kept")
-    async with core_for(make_engine().base_url, sink) as runtime:
+    async with (
+        RecordingProxy(make_engine().base_url) as backend,
+        core_for(backend.base_url, sink) as runtime,
+    ):
         await runtime.core.submit(lang("g2", "dan", "ko"))
         await sink.wait_for(lambda s: text("reply.language_set", "ko") in s.said())
         await runtime.core.submit(_photo("g2", "dan", photo))
@@ -102,6 +107,9 @@ async def test_work_that_waits_its_turn_keeps_the_senders_language(
         await runtime.core.submit(said_by("g2", "dan", "add a title 'Hello'"))
         await sink.wait_for(lambda s: sum(e.stage == "done" for e in s.of("progress")) == 2)
         assert sum(note in line for line in sink.said()) == 1
+    # The backend session was created in the language dan chose, not in his app's.
+    created = [json.loads(r.body) for r in backend.requests if r.path.endswith("/nemo_agent")]
+    assert [body["language"] for body in created] == ["ko"]
 
 
 def _photo(chat: str, who: str, photo: Path) -> Inbound:
