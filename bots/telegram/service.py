@@ -10,6 +10,8 @@ writes) has Telegram deliver it again instead of losing it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +32,7 @@ from bots.edit_throttle import EditThrottle
 from bots.failures import OperatorError
 from bots.http_server import Served, serve
 from bots.telegram.ingress import TelegramIngress
-from bots.telegram.parse import Limits
+from bots.telegram.parse import PLATFORM, Limits
 from bots.telegram.polling import Poller
 from bots.telegram.settings import TelegramSettings
 from bots.telegram.sink import TelegramSink
@@ -40,7 +42,8 @@ from core.app import Core
 from core.exports import ffmpeg_path
 from core.languages import LANGUAGES
 from core.ports import PlatformPorts
-from core.store import Albums
+from core.store import REDIS_ERRORS, Albums
+from core.store.connection import as_str
 from core.texts import text
 
 log = logging.getLogger(__name__)
@@ -88,12 +91,34 @@ async def set_command_menus(bot: ExtBot[Any]) -> None:
             await bot.set_my_commands(menu, scope=scope, language_code=code)
 
 
-async def setting_command_menus(bot: ExtBot[Any]) -> None:
+def menus_digest() -> str:
+    """What every menu says, in every language: the same digest, the same menus."""
+    menus = {
+        f"{audience}:{language}": [
+            (c.command, c.description) for c in command_menu(audience, language)
+        ]
+        for language in LANGUAGES
+        for audience in SCOPES
+    }
+    return hashlib.sha256(json.dumps(menus, sort_keys=True).encode()).hexdigest()
+
+
+async def menus_changed(bot: ExtBot[Any], core: Core) -> bool:
+    """Whether the menus differ from those last set for this bot (a restart sends none)."""
+    try:
+        last = await core.redis.get(core.keys.command_menus(PLATFORM, str(bot.id)))
+    except REDIS_ERRORS:
+        return True
+    return as_str(last) != menus_digest()
+
+
+async def setting_command_menus(bot: ExtBot[Any], core: Core) -> None:
     """The menus, behind the service's start: a few dozen calls under the flood limit take a
     second or two, and a menu not yet set never stops a message."""
     try:
         await set_command_menus(bot)
-    except TelegramError as error:
+        await core.redis.set(core.keys.command_menus(PLATFORM, str(bot.id)), menus_digest())
+    except (TelegramError, *REDIS_ERRORS) as error:
         log.warning("command menus not set", extra={"error": type(error).__name__})
 
 
@@ -153,7 +178,8 @@ class TelegramService:
         bot = self._bot
         # The default menu first, awaited: a token Telegram refuses stops the start here.
         await bot.set_my_commands(command_menu(PRIVATE, "en"))
-        self._menus = asyncio.create_task(setting_command_menus(bot))
+        if await menus_changed(bot, self._core):
+            self._menus = asyncio.create_task(setting_command_menus(bot, self._core))
         if self._webhook:
             await self._start_webhook()
         else:

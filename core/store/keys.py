@@ -107,6 +107,10 @@ class Keys:
     def chat_settings(self, chat_key: str) -> str:
         return f"{self.prefix}:settings:{{{chat_key}}}"
 
+    def command_menus(self, platform: str, bot_id: str) -> str:
+        """The digest of the command menus last set for a bot: the same menus are not set again."""
+        return f"{self.prefix}:menus:{platform}:{bot_id}"
+
     # saq names its keys `saq:<queue name>:...`, a job `saq:job:<queue name>:<job key>` and the
     # job's abort mark `saq:abort:<job key>`, and its scripts touch them together: both queue
     # names and every job key start with the deployment's hash tag, so on a cluster all of

@@ -410,6 +410,12 @@ async def test_the_command_menus_fit_each_audience_and_language(
     arabic = menu("all_group_chats", "ar").values()
     assert all(re.search(r"[\u0600-\u06ff]", about) for about in arabic)
 
+    # Started again with the same menus, the bot sets only the default one (its first call).
+    before = len(fake.calls_of("setMyCommands"))
+    async with telegram_bot():
+        pass
+    assert len(fake.calls_of("setMyCommands")) == before + 1
+
 
 async def test_a_busy_group_can_be_answered_with_reactions_instead_of_progress_messages(
     telegram_bot: BotFor,
