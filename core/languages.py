@@ -16,7 +16,7 @@ LANGUAGES: tuple[str, ...] = (
 )  # fmt: skip
 _REGIONAL = {"zh": "zh_Hans", "pt": "pt_BR"}  # catalog folders, in Babel's (CLDR) names
 _SESSION = {"zh": "zh-CN", "pt": "pt-BR"}  # what the backend session is created with
-_ALIASES = {"in": "id", "iw": "he", "cmn": "zh", "zho": "zh", "chi": "zh"}  # old or 3-letter tags
+_ALIASES = {"in": "id", "cmn": "zh", "zho": "zh", "chi": "zh"}  # old or 3-letter tags
 
 
 def primary_subtag(tag: str | None) -> str:

@@ -32,10 +32,6 @@ def msg(key: str, english: str) -> str:
     return key
 
 
-def english(key: str) -> str:
-    return _ENGLISH[key]
-
-
 def text(key: str, language: str, /, **values: Any) -> str:
     """The text `key` in `language` (English where its catalog lacks it), `values` filled in."""
     english = _ENGLISH[key]

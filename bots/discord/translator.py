@@ -41,7 +41,7 @@ class CatalogTranslator(app_commands.Translator):
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
         key = string.extras.get("key")
-        language = language_of(locale.value, "")
+        language = language_of(locale.value)
         if not key or language == "en":
             return None  # English, or a locale the bot has no catalog for: Discord's default
         said = text(key, language)

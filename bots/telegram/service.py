@@ -82,42 +82,48 @@ def command_menu(audience: str, language: str) -> list[BotCommand]:
     ]
 
 
-async def set_command_menus(bot: ExtBot[Any]) -> None:
-    """Every audience's menu in every reply language (the default one is set first)."""
-    for language in LANGUAGES:
-        code = None if language == "en" else language
-        for audience, scope in SCOPES.items():
-            menu = command_menu(audience, language)
-            await bot.set_my_commands(menu, scope=scope, language_code=code)
+Menus = dict[tuple[str, str], list[BotCommand]]
 
 
-def menus_digest() -> str:
-    """What every menu says, in every language: the same digest, the same menus."""
-    menus = {
-        f"{audience}:{language}": [
-            (c.command, c.description) for c in command_menu(audience, language)
-        ]
+def command_menus() -> Menus:
+    """Every audience's menu in every reply language, by (audience, language)."""
+    return {
+        (audience, language): command_menu(audience, language)
         for language in LANGUAGES
         for audience in SCOPES
     }
-    return hashlib.sha256(json.dumps(menus, sort_keys=True).encode()).hexdigest()
 
 
-async def menus_changed(bot: ExtBot[Any], core: Core) -> bool:
+def menus_digest(menus: Menus) -> str:
+    """What the menus say: the same digest, the same menus."""
+    said = {
+        f"{audience}:{language}": [c.to_dict() for c in menu]
+        for (audience, language), menu in menus.items()
+    }
+    return hashlib.sha256(json.dumps(said, sort_keys=True).encode()).hexdigest()
+
+
+async def set_command_menus(bot: ExtBot[Any], menus: Menus) -> None:
+    for (audience, language), menu in menus.items():
+        code = None if language == "en" else language
+        await bot.set_my_commands(menu, scope=SCOPES[audience], language_code=code)
+
+
+async def menus_changed(bot: ExtBot[Any], core: Core, digest: str) -> bool:
     """Whether the menus differ from those last set for this bot (a restart sends none)."""
     try:
         last = await core.redis.get(core.keys.command_menus(PLATFORM, str(bot.id)))
     except REDIS_ERRORS:
         return True
-    return as_str(last) != menus_digest()
+    return as_str(last) != digest
 
 
-async def setting_command_menus(bot: ExtBot[Any], core: Core) -> None:
-    """The menus, behind the service's start: a few dozen calls under the flood limit take a
-    second or two, and a menu not yet set never stops a message."""
+async def setting_command_menus(bot: ExtBot[Any], core: Core, menus: Menus, digest: str) -> None:
+    """The menus, behind the service's start: a few dozen calls take a moment, and a menu not
+    yet set never stops a message."""
     try:
-        await set_command_menus(bot)
-        await core.redis.set(core.keys.command_menus(PLATFORM, str(bot.id)), menus_digest())
+        await set_command_menus(bot, menus)
+        await core.redis.set(core.keys.command_menus(PLATFORM, str(bot.id)), digest)
     except (TelegramError, *REDIS_ERRORS) as error:
         log.warning("command menus not set", extra={"error": type(error).__name__})
 
@@ -176,10 +182,12 @@ class TelegramService:
 
     async def start(self) -> None:
         bot = self._bot
+        menus = command_menus()
+        digest = menus_digest(menus)
         # The default menu first, awaited: a token Telegram refuses stops the start here.
-        await bot.set_my_commands(command_menu(PRIVATE, "en"))
-        if await menus_changed(bot, self._core):
-            self._menus = asyncio.create_task(setting_command_menus(bot, self._core))
+        await bot.set_my_commands(menus[PRIVATE, "en"])
+        if await menus_changed(bot, self._core, digest):
+            self._menus = asyncio.create_task(setting_command_menus(bot, self._core, menus, digest))
         if self._webhook:
             await self._start_webhook()
         else:

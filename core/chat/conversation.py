@@ -178,9 +178,9 @@ class Conversation:
             heard = await self._send(work, ctx, f"{instruction}\n{hint}" if hint else instruction)
             said = translate(heard.text).text
             changed, draft = await self._changes(work, said)
-            answer = join_sentences([said, *changed])
-            note = await self._video_language_note(work, draft)
-            answer = f"{answer}\n\n{note}".strip() if note else answer
+            answer = await self._noting_video_language(
+                work, join_sentences([said, *changed]), draft
+            )
             if answer:
                 await self._notifier.reply(work, answer)
         if work.phase is Phase.SENT:
@@ -356,22 +356,24 @@ class Conversation:
         lines = unsaid(changes(DraftFacts.from_json(before), after, work.language), said)
         return lines, state.draft
 
-    async def _video_language_note(self, work: Work, draft: dict[str, Any] | None) -> str | None:
-        """Once a chat: the video is in English though the chat is not (the backend's voice
-        and lettering do not cover every language the chat may speak)."""
+    async def _noting_video_language(
+        self, work: Work, answer: str, draft: dict[str, Any] | None
+    ) -> str:
+        """`answer`, and once a chat a paragraph saying the video is in English though the chat
+        is not (the backend's voice and lettering do not cover every language it may speak)."""
         spoken = primary_subtag(facts_of(draft).language) if draft is not None else ""
         if spoken != "en" or work.language == "en":
-            return None
-        if not await self._chat_settings.first_time(
-            work.inbound.settings_key, f"video_language:{work.language}"
-        ):
-            return None
-        return text(
+            return answer
+        told = f"video_language:{work.language}"
+        if not await self._chat_settings.first_time(work.inbound.settings_key, told):
+            return answer
+        note = text(
             "reply.video_language",
             work.language,
             video=language_name(spoken, work.language),
             language=language_name(work.language, work.language),
         )
+        return f"{answer}\n\n{note}".strip()
 
     async def _draft(self, work: Work) -> dict[str, Any]:
         return await self._backend.draft(work.chat_key, self._session_language(work))
@@ -398,8 +400,7 @@ class Conversation:
         said = translated.text
         changed, draft = await self._changes(work, said)
         body = join_sentences([said, *changed]) or text("change.none", work.language)
-        note = await self._video_language_note(work, draft)
-        body = f"{body}\n\n{note}" if note else body
+        body = await self._noting_video_language(work, body, draft)
         if GuiAction.SHOW_TIMELINE in translated.actions:
             summary = summarise(
                 draft if draft is not None else await self._draft(work), work.language

@@ -62,16 +62,17 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 -- The message's keys share the chat's hash tag, so they live in this slot too.
 local work = redis.call('GET', ARGV[4] .. mid) or ''
 local ref = redis.call('GET', ARGV[5] .. mid) or ''
--- The sender's own language here, else the chat's (the sender is in the message's record).
+-- The sender's own language here (ARGV[8] and the sender's id in the message's record name its
+-- field), else the chat's; and the chat's aspect.
 local field = 'language'
 local decoded, record = pcall(cjson.decode, work)
 if decoded and type(record) == 'table' and type(record.inbound) == 'table'
     and type(record.inbound.sender) == 'table' and record.inbound.sender.id then
-  field = 'language:' .. tostring(record.inbound.sender.id)
+  field = ARGV[8] .. tostring(record.inbound.sender.id)
 end
-local chosen = redis.call('HMGET', KEYS[4], field, 'language')
+local chosen = redis.call('HMGET', KEYS[4], field, 'language', 'aspect')
 local language = chosen[1] or chosen[2] or ''
-local aspect = redis.call('HGET', KEYS[4], 'aspect') or ''
+local aspect = chosen[3] or ''
 -- Counted as it is taken: a message that keeps killing its worker is skipped in the end.
 local attempts = redis.call('HINCRBY', KEYS[5], mid, 1)
 redis.call('EXPIRE', KEYS[5], ARGV[6])
@@ -234,6 +235,7 @@ class ChatQueue:
                 *prefixes,
                 MESSAGE_TTL_S,
                 keys.render_owner(chat_key, export_id) if export_id else "",
+                user_language_field(""),
             ],
         )
         *texts, attempts, holder = result

@@ -81,15 +81,10 @@ class ChatSettings:
     async def set_plain_photos(self, scope: str, on: bool) -> None:
         await self._set(scope, "photos", "on" if on else "off")
 
-    async def ack(self, scope: str) -> str:
-        """How the group is told a request arrived: "message" (a progress message, edited as
-        the work goes) or "reaction" (on the request itself, changed as the work goes)."""
-        value = as_str(await self._redis.hget(self._keys.chat_settings(scope), "ack"))
-        return value if value in ACK_STYLES else "message"
-
     async def ack_and_language(self, scope: str, user_id: str) -> tuple[str, str | None]:
-        """`ack` and `language` (for `user_id`) in one read: what a group's acknowledgement
-        needs before anything else is stored."""
+        """How the group is told a request arrived, "message" (a progress message, edited as
+        the work goes) or "reaction" (on the request itself), and `language` for `user_id`: in
+        one read, all a group's acknowledgement needs before anything else is stored."""
         style, own, chat = await self._redis.hmget(
             self._keys.chat_settings(scope), "ack", user_language_field(user_id), "language"
         )
@@ -101,8 +96,13 @@ class ChatSettings:
 
     async def first_time(self, chat_key: str, what: str) -> bool:
         """True the first time `what` is asked of this chat, False after: for what the chat is
-        told once."""
-        return bool(await self._redis.hsetnx(self._keys.chat_settings(chat_key), f"told:{what}", 1))
+        told once. Kept with the chat's settings, and for as long."""
+        key = self._keys.chat_settings(chat_key)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(key, f"told:{what}", 1)
+            pipe.expire(key, SETTINGS_TTL_S)
+            first, _ = await pipe.execute()
+        return bool(first)
 
     async def _set(self, chat_key: str, name: str, value: str) -> None:
         key = self._keys.chat_settings(chat_key)

@@ -9,7 +9,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from redis.asyncio import Redis
+
 from core.messages import Inbound, Sender
+from core.store import ChatSettings, Keys
+from core.store.keys import SETTINGS_TTL_S
 from core.texts import text
 from tests.fakes.recording_proxy import RecordingProxy
 from tests.fixtures.core import CoreFor, RecordingSink, message
@@ -115,3 +119,16 @@ async def test_work_that_waits_its_turn_keeps_the_senders_language(
 def _photo(chat: str, who: str, photo: Path) -> Inbound:
     inbound = message(chat, "", (photo,), language="en", sender=who)
     return dataclasses.replace(inbound, is_group=True, sender=Sender(who, who, False))
+
+
+async def test_what_a_chat_is_told_once_is_kept_as_long_as_its_settings(
+    redis: Redis, key_prefix: str
+) -> None:
+    """The mark of a note already given lives in the chat's settings and expires with them, even
+    in a chat that set nothing before it."""
+    keys = Keys(key_prefix)
+    settings = ChatSettings(redis, keys)
+    assert await settings.first_time("test:quiet", "video_language:ko")
+    assert not await settings.first_time("test:quiet", "video_language:ko")
+    assert await settings.first_time("test:quiet", "video_language:ar")
+    assert 0 < await redis.ttl(keys.chat_settings("test:quiet")) <= SETTINGS_TTL_S
