@@ -203,13 +203,12 @@ async def telegram_check(process: ProcessSettings) -> Check | None:
         return None
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
-    from bots.telegram.service import make_bot
+    from bots.telegram.service import opened_bot
 
-    bot = make_bot(settings)
     try:
-        await bot.initialize()  # calls getMe
-        name = bot.username
-        reads_all = bool(bot.bot.can_read_all_group_messages)
+        async with opened_bot(settings) as bot:  # calls getMe
+            name = bot.username
+            reads_all = bool(bot.bot.can_read_all_group_messages)
     except (InvalidToken, NetworkError) as exc:  # InvalidToken's text holds the token: not shown
         return _named("telegram", exc, process)
     except TelegramError as exc:
@@ -219,9 +218,6 @@ async def telegram_check(process: ProcessSettings) -> Check | None:
             f"getMe failed ({type(exc).__name__})",
             "check TELEGRAM_API_BASE and the network",
         )
-    finally:
-        await bot.shutdown()
-        await bot.request.shutdown()  # PTB skips it when initialize() failed
     privacy = (
         "privacy mode off: it sees every group message"
         if reads_all

@@ -145,12 +145,10 @@ async def platforms_registered(
     started: list[IngressService] = []
     async with AsyncExitStack() as stack:
         if telegram is not None and telegram.bot_token is not None:
-            from bots.telegram.service import TelegramService, make_bot, telegram_ports
+            from bots.telegram.service import TelegramService, opened_bot, telegram_ports
 
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
-            bot = make_bot(telegram)
-            await bot.initialize()
-            stack.push_async_callback(bot.shutdown)
+            bot = await stack.enter_async_context(opened_bot(telegram))
             runtime.core.platforms["telegram"] = telegram_ports(telegram, runtime.core, bot, http)
             if "telegram" in ingress:
                 service = TelegramService(telegram, runtime.core, bot)

@@ -13,6 +13,8 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,7 +28,6 @@ from telegram import (
 )
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
-from telegram.request import HTTPXRequest
 
 from bots.edit_throttle import EditThrottle
 from bots.failures import OperatorError
@@ -37,6 +38,7 @@ from bots.telegram.polling import Poller
 from bots.telegram.settings import TelegramSettings
 from bots.telegram.sink import TelegramSink
 from bots.telegram.source import TelegramSource
+from bots.telegram.transport import AiohttpRequest
 from bots.telegram.webhook import webhook_app
 from core.app import Core
 from core.exports import ffmpeg_path
@@ -142,14 +144,28 @@ def make_bot(settings: TelegramSettings) -> ExtBot[Any]:
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
         local_mode=settings.local_mode,
-        request=HTTPXRequest(connection_pool_size=32, read_timeout=30, write_timeout=300),
-        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
+        request=AiohttpRequest(connections=32, read_timeout=30, write_timeout=300),
+        get_updates_request=AiohttpRequest(connections=2, read_timeout=40),
         rate_limiter=AIORateLimiter(
             overall_max_rate=settings.max_rate,
             group_max_rate=settings.group_max_per_minute,
             max_retries=3,
         ),
     )
+
+
+@asynccontextmanager
+async def opened_bot(settings: TelegramSettings) -> AsyncIterator[ExtBot[Any]]:
+    """The bot, initialized (getMe answered), and its connections closed on the way out: also
+    when getMe fails, where PTB's own shutdown leaves them open."""
+    bot = make_bot(settings)
+    try:
+        await bot.initialize()
+        yield bot
+    finally:
+        await bot.shutdown()
+        for request in (bot.request, bot._request[0]):
+            await request.shutdown()
 
 
 def telegram_ports(
@@ -188,12 +204,16 @@ class TelegramService:
         await bot.set_my_commands(menus[PRIVATE, "en"])
         if await menus_changed(bot, self._core, digest):
             self._menus = asyncio.create_task(setting_command_menus(bot, self._core, menus, digest))
-        if self._webhook:
-            await self._start_webhook()
-        else:
-            await bot.delete_webhook()
-            self._poller = Poller(bot, self._ingress.take, allowed_updates=UPDATES)
-            self._poller.start()
+        try:
+            if self._webhook:
+                await self._start_webhook()
+            else:
+                await bot.delete_webhook()
+                self._poller = Poller(bot, self._ingress.take, allowed_updates=UPDATES)
+                self._poller.start()
+        except BaseException:
+            await self.stop()  # the menus too: the bot's connections close behind a failed start
+            raise
         log.info(
             "telegram ingress started", extra={"mode": "webhook" if self._webhook else "polling"}
         )
@@ -238,6 +258,7 @@ class TelegramService:
     async def stop(self) -> None:
         if self._menus is not None:
             self._menus.cancel()
+            await asyncio.gather(self._menus, return_exceptions=True)
         if self._poller is not None:
             await self._poller.stop()
         if self._served is not None:

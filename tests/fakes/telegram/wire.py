@@ -156,7 +156,10 @@ async def _read_multipart(request: web.Request, body: RequestBody, upload_limit:
     async for part in reader:
         if not isinstance(part, BodyPartReader) or part.name is None:
             continue
-        if part.filename is None and hdrs.CONTENT_TYPE not in part.headers:
+        # A part without a file name is a field when it is text: no Content-Type (text by
+        # RFC 7578's default, as httpx sends fields) or text/plain (as aiohttp sends them).
+        kind = part.headers.get(hdrs.CONTENT_TYPE, "text/plain").partition(";")[0].strip()
+        if part.filename is None and kind == "text/plain":
             body.params[part.name] = decode_form_value(part.name, await part.text())
             continue
         chunks: list[bytes] = []
