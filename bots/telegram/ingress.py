@@ -18,18 +18,22 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from telegram import ForceReply, Message, ReplyParameters, Update
+from telegram import ForceReply, ReplyParameters
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import ExtBot, filters
+from telegram.ext import ExtBot
 
 from bots.ordering import PerKeyOrder
 from bots.telegram.parse import (
-    GROUP_TYPES,
+    JSON,
     PLATFORM,
     BotIdentity,
     Limits,
     chat_of,
+    full_name,
+    has_media,
     inbound_from,
+    is_group,
+    message_of,
     settings_key_of,
     settings_scope_of,
 )
@@ -76,12 +80,14 @@ class TelegramIngress:
     def _me(self) -> BotIdentity:
         return BotIdentity(self._bot.id, self._bot.username)
 
-    async def take(self, update: Update) -> bool:
+    async def take(self, update: JSON) -> bool:
         """True when `update` is recorded or needs nothing (a copy, a message not for the bot,
         one no retry can fix, which is logged); False when Telegram must deliver it again."""
-        chat = update.effective_chat
-        delivery = str(update.update_id)
-        async with self._order.turn(chat.id if chat else None):
+        if not self._may_concern_the_bot(update):
+            return True
+        message = message_of(update) or {}
+        delivery = str(update["update_id"])
+        async with self._order.turn(message.get("chat", {}).get("id")):
             try:
                 if await self._first_delivery(delivery):
                     await self._dispatch(update)
@@ -90,15 +96,26 @@ class TelegramIngress:
                 raise
             except Exception as exc:
                 if not _may_pass(exc):
-                    log.exception("update failed", extra={"update_id": update.update_id})
+                    log.exception("update failed", extra={"update_id": delivery})
                     return True
                 log.warning(
                     "update not recorded: Telegram will deliver it again",
-                    extra={"update_id": update.update_id, "error": type(exc).__name__},
+                    extra={"update_id": delivery, "error": type(exc).__name__},
                 )
                 await self._release(delivery)
                 return False
         return True
+
+    def _may_concern_the_bot(self, update: JSON) -> bool:
+        """A button press, a message that speaks to the bot, or a photo in a group (some groups
+        ask for plain photos to be answered). The rest, a group's chatter where the bot reads
+        every message and service messages, is dropped here without a call to Redis."""
+        message = update.get("message")
+        if message is None:
+            return "callback_query" in update
+        if has_media(message) and is_group(message):
+            return True
+        return inbound_from(update, self._me, self._limits) is not None
 
     async def _first_delivery(self, delivery: str) -> bool:
         """False for a copy of an update already taken: a webhook redelivery, or one update
@@ -119,20 +136,23 @@ class TelegramIngress:
         except REDIS_ERRORS:
             self._unreleased.add(delivery)
 
-    async def _dispatch(self, update: Update) -> None:
-        if update.callback_query is not None:
-            await self._on_button(update)
-        elif update.message is not None and not filters.StatusUpdate.ALL.check_update(update):
-            await self._on_message(update.message, update)
+    async def _dispatch(self, update: JSON) -> None:
+        # Service messages (members joining, a title changed...) carry no text and no file:
+        # `inbound_from` finds nothing in them to answer.
+        if "callback_query" in update:
+            await self._on_button(update["callback_query"])
+        elif "message" in update:
+            await self._on_message(update["message"], update)
 
-    async def _on_message(self, message: Message, update: Update) -> None:
+    async def _on_message(self, message: JSON, update: JSON) -> None:
         inbound = inbound_from(update, self._me, self._limits)
         if inbound is None and await self._plain_photo_wanted(message):
             inbound = inbound_from(update, self._me, self._limits, plain_photos=True)
         if inbound is None:
             return
-        if message.media_group_id and inbound.attachments:
-            group = f"{inbound.chat.key}:{message.media_group_id}"
+        album = message.get("media_group_id")
+        if album and inbound.attachments:
+            group = f"{inbound.chat.key}:{album}"
             kept = await self._albums.record(group, inbound)  # before Telegram is told
             if kept == "late":
                 await self._submit(inbound, message)
@@ -145,59 +165,61 @@ class TelegramIngress:
             return
         await self._submit(inbound, message)
 
-    async def _plain_photo_wanted(self, message: Message) -> bool:
+    async def _plain_photo_wanted(self, message: JSON) -> bool:
         """A photo sent to a group without a mention, in a group that asked for those."""
-        media = bool(message.photo or message.document or message.video)
-        if not media or message.chat.type not in GROUP_TYPES:
+        if not has_media(message) or not is_group(message):
             return False
         return await self._core.chat_settings.plain_photos(settings_key_of(chat_of(message)))
 
-    async def _album(self, group: str, message: Message) -> None:
+    async def _album(self, group: str, message: JSON) -> None:
         try:
             await self._submit(await self._albums.collect(group), message)
         except Exception:
             log.exception("album collection failed", extra={"album": group})
 
-    async def _on_button(self, update: Update) -> None:
-        query = update.callback_query
-        if query is None or not query.data:
+    async def _on_button(self, query: JSON) -> None:
+        data = query.get("data")
+        if not data:
             return
-        action, _, requester = query.data.partition(":")
-        message = query.message if isinstance(query.message, Message) else None
-        language = language_of(query.from_user.language_code)
+        action, _, requester = data.partition(":")
+        message = message_of({"callback_query": query})
+        user = query["from"]
+        language = language_of(user.get("language_code"))
         if message is None:
-            await query.answer()
-            return
-        is_group = message.chat.type in GROUP_TYPES
-        presser = str(query.from_user.id)
-        if is_group and not await self._may_press(presser, requester, message.chat_id):
-            await query.answer(text("button.not_yours", language), show_alert=True)
-            return
-        if action == "refine":
-            await query.answer()
-            await self._bot.send_message(
-                message.chat_id,
-                text("reply.refine_prompt", language),
-                reply_markup=ForceReply(selective=True),
-                message_thread_id=message.message_thread_id if message.is_topic_message else None,
-            )
+            await self._bot.answer_callback_query(query["id"])
             return
         chat = chat_of(message)
+        in_group = is_group(message)
+        presser = str(user["id"])
+        if in_group and not await self._may_press(presser, requester, int(chat.chat_id)):
+            await self._bot.answer_callback_query(
+                query["id"], text("button.not_yours", language), show_alert=True
+            )
+            return
+        if action == "refine":
+            await self._bot.answer_callback_query(query["id"])
+            await self._bot.send_message(
+                int(chat.chat_id),
+                text("reply.refine_prompt", language),
+                reply_markup=ForceReply(selective=True),
+                message_thread_id=int(chat.thread_id) if chat.thread_id else None,
+            )
+            return
         inbound = Inbound(
-            message_id=f"button-{query.id}",
+            message_id=f"button-{query['id']}",
             chat=chat,
-            sender=Sender(presser, query.from_user.full_name),
+            sender=Sender(presser, full_name(user)),
             command=action,
-            language=query.from_user.language_code,
-            is_group=is_group,
-            reply_ref=json.dumps({"reply_to": message.message_id}),
+            language=user.get("language_code"),
+            is_group=in_group,
+            reply_ref=json.dumps({"reply_to": message["message_id"]}),
             upload_limit_bytes=self._limits.upload_bytes,
             settings_scope=settings_scope_of(chat),
         )
         await self._submit(inbound, message)
         # Answered once recorded: a press that could not be recorded comes again, unanswered.
         with contextlib.suppress(TelegramError):  # the spinner stops by itself in time
-            await query.answer()
+            await self._bot.answer_callback_query(query["id"])
 
     async def _may_press(self, presser: str, requester: str, chat_id: int) -> bool:
         """A group's buttons are their requester's; those an anonymous admin asked for (the
@@ -206,10 +228,10 @@ class TelegramIngress:
             return True
         return requester == str(chat_id) and await self._is_admin(chat_id, presser)
 
-    async def _submit(self, inbound: Inbound, message: Message) -> None:
+    async def _submit(self, inbound: Inbound, message: JSON) -> None:
         intent = self._core.classify(inbound)
         if inbound.is_group and intent in ADMIN_CHECKED and not inbound.sender.is_admin:
-            admin = await self._is_admin(message.chat_id, inbound.sender.id)
+            admin = await self._is_admin(int(inbound.chat.chat_id), inbound.sender.id)
             inbound = replace(inbound, sender=replace(inbound.sender, is_admin=admin))
         ack = await self._acknowledge(inbound, message) if intent in BACKEND_WORK else None
         if ack is not None:
@@ -223,32 +245,34 @@ class TelegramIngress:
             # Nothing will edit the "Got it"; the core said why, if it is to be said.
             await self._withdraw(message, ack)
 
-    async def _acknowledge(self, inbound: Inbound, message: Message) -> str:
+    async def _acknowledge(self, inbound: Inbound, message: JSON) -> str:
         """A "Got it" message the core then edits; in a group set to react, 👀 on the request."""
         language = language_of(inbound.language)
+        chat_id, request = int(inbound.chat.chat_id), message["message_id"]
         if inbound.is_group:
             settings = self._core.chat_settings
             style, chosen = await settings.ack_and_language(inbound.settings_key, inbound.sender.id)
             if style == "reaction":
-                await react(self._bot, message.chat_id, message.message_id, RECEIVED)
-                return f"{REACTION_REF}{message.message_id}"
+                await react(self._bot, chat_id, request, RECEIVED)
+                return f"{REACTION_REF}{request}"
             language = chosen or language
         ack = await self._bot.send_message(
-            message.chat_id,
+            chat_id,
             text("stage.received", language),
             message_thread_id=int(inbound.chat.thread_id) if inbound.chat.thread_id else None,
-            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+            reply_parameters=ReplyParameters(request, allow_sending_without_reply=True),
         )
         return str(ack.message_id)
 
-    async def _withdraw(self, message: Message, ack: str | None) -> None:
+    async def _withdraw(self, message: JSON, ack: str | None) -> None:
         if ack is None:
             return
+        chat_id = message["chat"]["id"]
         with contextlib.suppress(TelegramError):  # a stale "Got it" is untidy, not wrong
             if ack.startswith(REACTION_REF):
-                await react(self._bot, message.chat_id, message.message_id, None)
+                await react(self._bot, chat_id, message["message_id"], None)
             else:
-                await self._bot.delete_message(message.chat_id, int(ack))
+                await self._bot.delete_message(chat_id, int(ack))
 
     async def _is_admin(self, chat_id: int, user_id: str) -> bool:
         member = await self._bot.get_chat_member(chat_id, int(user_id))

@@ -7,31 +7,48 @@ ingress first (its updates concurrently: one chat's still keep their order there
 getUpdates starts at the first update that was not recorded, after a pause that grows while the
 failures last. Telegram then hands that update out again, and those after it, which the ingress
 drops as copies.
+
+getUpdates is called through the bot's request object rather than `Bot.get_updates`, so the
+updates stay the JSON they arrived as (`bots.telegram.parse` reads them).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dtm
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+from urllib.parse import urlencode
 
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
+
+from bots.telegram.parse import JSON, readable
 
 log = logging.getLogger(__name__)
 
-Take = Callable[[Update], Awaitable[bool]]
+Take = Callable[[JSON], Awaitable[bool]]
 
 
-def next_offset(updates: Sequence[Update], taken: Sequence[bool]) -> tuple[int, bool]:
+def next_offset(updates: Sequence[JSON], taken: Sequence[bool]) -> tuple[int, bool]:
     """The offset for the next getUpdates after handling `updates` (ordered by id), and whether
     all of them were taken."""
     for update, ok in zip(updates, taken, strict=True):
         if not ok:
-            return update.update_id, False
-    return updates[-1].update_id + 1, True
+            return int(update["update_id"]), False
+    return int(updates[-1]["update_id"]) + 1, True
+
+
+async def get_updates(bot: Bot, read_timeout: float, **params: Any) -> list[JSON]:
+    """getUpdates with `params`, its answer as JSON; PTB's request turns Telegram's refusals
+    into its errors (a revoked token is InvalidToken)."""
+    query = urlencode({k: json.dumps(v) if isinstance(v, list) else v for k, v in params.items()})
+    found = await bot.request.post(f"{bot.base_url}/getUpdates?{query}", read_timeout=read_timeout)
+    if not isinstance(found, list):
+        raise TypeError("getUpdates did not answer a list")
+    return [u for u in found if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
 
 
 class Poller:
@@ -50,12 +67,12 @@ class Poller:
         self._bot = bot
         self._take = take
         self._allowed = list(allowed_updates)
-        self._timeout = dtm.timedelta(seconds=timeout_s)
+        self._timeout_s = timeout_s
         self._first_retry_s = first_retry_s
         self._last_retry_s = last_retry_s
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._fetching: asyncio.Task[tuple[Update, ...]] | None = None
+        self._fetching: asyncio.Task[list[JSON]] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -99,7 +116,7 @@ class Poller:
             confirmed = True
             if not updates:
                 continue
-            taken = await asyncio.gather(*(self._take(update) for update in updates))
+            taken = await asyncio.gather(*(self._take_readable(update) for update in updates))
             offset, all_taken = next_offset(updates, taken)
             confirmed = False
             if all_taken:
@@ -110,13 +127,20 @@ class Poller:
         if not confirmed and offset is not None:
             await self._confirm(offset)
 
-    async def _fetch(self, offset: int | None) -> tuple[Update, ...] | None:
+    async def _take_readable(self, update: JSON) -> bool:
+        """`take` the update; one missing what every update has is dropped (and confirmed):
+        no later delivery of it can be read either."""
+        if readable(update):
+            return await self._take(update)
+        log.warning("unreadable update dropped", extra={"update_id": update["update_id"]})
+        return True
+
+    async def _fetch(self, offset: int | None) -> list[JSON] | None:
         """The next batch; None when `stop` ended the wait."""
-        self._fetching = asyncio.create_task(
-            self._bot.get_updates(
-                offset=offset, timeout=self._timeout, allowed_updates=self._allowed
-            )
-        )
+        params: dict[str, Any] = {"timeout": self._timeout_s, "allowed_updates": self._allowed}
+        if offset is not None:
+            params["offset"] = offset
+        self._fetching = asyncio.create_task(get_updates(self._bot, self._timeout_s + 10, **params))
         try:
             return await self._fetching
         except asyncio.CancelledError:
@@ -137,6 +161,6 @@ class Poller:
         """Tell Telegram what the last batch took, so a restart does not fetch it again (the
         copies would be dropped, but only after a round trip to Redis each)."""
         try:
-            await self._bot.get_updates(offset=offset, limit=1, timeout=0)
+            await get_updates(self._bot, 10, offset=offset, limit=1, timeout=0)
         except TelegramError as exc:
             log.info("final offset not confirmed", extra={"error": type(exc).__name__})

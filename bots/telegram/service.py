@@ -228,9 +228,7 @@ class TelegramService:
                 "up to 256 characters), or unset TELEGRAM_WEBHOOK_URL to poll",
             )
         path = urlsplit(settings.webhook_url).path or "/"
-        app = webhook_app(
-            self._ingress.take, self._bot, self._core.metrics, secret.get_secret_value(), path
-        )
+        app = webhook_app(self._ingress.take, self._core.metrics, secret.get_secret_value(), path)
         self._served = await serve(
             app,
             settings.webhook_listen,

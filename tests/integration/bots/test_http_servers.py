@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from telegram import Bot, Update
 
 from bots.health import health_app, redis_check
 from bots.http_server import MAX_CONNECTIONS, TIMEOUT_S, Served, serve
 from bots.runtime import open_runtime
+from bots.telegram.parse import JSON
 from bots.telegram.webhook import SECRET_HEADER, webhook_app
 from core.metrics import Metrics
 from engine.api.server import RunningEngine
@@ -41,7 +41,7 @@ class Server:
     half_sent_body: bytes
 
 
-async def take(update: Update) -> bool:
+async def take(update: JSON) -> bool:
     return True
 
 
@@ -58,8 +58,7 @@ async def server(
             # Starlette answers 405 without reading the body; the rest is still owed.
             half_sent = b"POST /healthz HTTP/1.1\r\nHost: bot\r\nContent-Length: 500\r\n\r\n{"
         else:
-            bot = Bot(TELEGRAM_TOKEN)
-            app = webhook_app(take, bot, Metrics(), WEBHOOK_SECRET, WEBHOOK_PATH)
+            app = webhook_app(take, Metrics(), WEBHOOK_SECRET, WEBHOOK_PATH)
             half_sent = (
                 f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: bot\r\n{SECRET_HEADER}: {WEBHOOK_SECRET}"
                 "\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
@@ -176,7 +175,7 @@ async def test_uvicorn_logs_a_token_in_the_webhook_path_as_json_and_redacted(
 ) -> None:
     # Operators often put the bot token in the webhook's path.
     token_path = f"/telegram/bot{TELEGRAM_TOKEN}"
-    app = webhook_app(take, Bot(TELEGRAM_TOKEN), Metrics(), WEBHOOK_SECRET, token_path)
+    app = webhook_app(take, Metrics(), WEBHOOK_SECRET, token_path)
     with program_logs("DEBUG") as logs:
         # As in `clipbridge run` with the local engine: its uvicorn starts after logging is
         # set up, with uvicorn's own logging config.

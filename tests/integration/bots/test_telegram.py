@@ -10,6 +10,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from PIL import Image
+from redis.asyncio import Redis
 
 from bots.telegram.service import SCOPES
 from core.languages import LANGUAGES
@@ -129,6 +130,24 @@ async def test_in_a_group_only_mentions_are_answered(
     ]
     assert ignored["message"]["message_id"] not in replies_to
     assert not fake.calls_of("sendVideo")
+
+
+async def test_a_groups_chatter_is_not_written_to_redis(
+    telegram_bot: BotFor, fake_telegram: FakeTelegram, redis: Redis, key_prefix: str
+) -> None:
+    """Where the bot reads every message of a group, only those that speak to it are marked
+    as delivered: the rest cost the ingress no call to Redis."""
+    fake = fake_telegram
+    user = fake.user(9, "Cy")
+    group = fake.group_chat(-100501, "Makers")
+    async with telegram_bot():
+        chatter = [fake.send_text(group, user, f"nice one {n}") for n in range(5)]
+        asked = fake.send_text(group, user, f"{BOT_NAME} status")
+        await fake.wait_for(lambda f: len(texts_sent(f, group["id"])) >= 1)
+
+    marks = {key.decode() async for key in redis.scan_iter(f"{key_prefix}:delivery:telegram:*")}
+    assert marks == {f"{key_prefix}:delivery:telegram:{asked['update_id']}"}
+    assert all(f":{u['update_id']}" not in " ".join(marks) for u in chatter)
 
 
 async def test_a_strangers_button_press_is_refused_and_the_owners_counts(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
-
-from bots.telegram.parse import BotIdentity, Limits, inbound_from
+from bots.telegram.parse import BotIdentity, Limits, inbound_from, message_of, readable
 
 BOT = BotIdentity(999, "clip_test_bot")
 LIMITS = Limits(upload_bytes=50_000_000)
@@ -15,11 +13,9 @@ PRIVATE = {"id": 7, "type": "private", "first_name": "Ana"}
 GROUP = {"id": -100123, "type": "supergroup", "title": "Makers"}
 
 
-def update(chat: dict[str, Any], **message: Any) -> Update:
+def update(chat: dict[str, Any], **message: Any) -> dict[str, Any]:
     body = {"message_id": 5, "date": 1_700_000_000, "chat": chat, "from": USER, **message}
-    parsed = Update.de_json({"update_id": 41, "message": body}, None)
-    assert parsed is not None
-    return parsed
+    return {"update_id": 41, "message": body}
 
 
 def utf16_len(text: str) -> int:
@@ -118,20 +114,16 @@ def test_a_reply_to_the_bot_is_answered_and_topics_keep_their_thread() -> None:
 
 
 def test_bots_and_empty_messages_are_ignored() -> None:
-    from_bot = Update.de_json(
-        {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 1,
-                "chat": PRIVATE,
-                "text": "hi",
-                "from": {"id": 5, "is_bot": True, "first_name": "B"},
-            },
+    from_bot = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 1,
+            "chat": PRIVATE,
+            "text": "hi",
+            "from": {"id": 5, "is_bot": True, "first_name": "B"},
         },
-        None,
-    )
-    assert from_bot is not None
+    }
     assert inbound_from(from_bot, BOT, LIMITS) is None
     assert inbound_from(update(PRIVATE, text="   "), BOT, LIMITS) is None
 
@@ -228,3 +220,36 @@ def test_topics_share_their_groups_settings_and_keep_their_own_conversation() ->
     outside = inbound_from(update(FORUM, text=text, entities=mention), BOT, LIMITS)
     assert outside is not None
     assert outside.settings_key == outside.chat.key == "telegram:-100123"
+
+
+def test_updates_missing_what_routing_reads_are_unreadable() -> None:
+    press = {"id": "77", "from": USER, "data": "export:7"}
+    assert readable(update(PRIVATE, text="hi"))
+    assert readable({"update_id": 3, "callback_query": press})
+    assert readable(
+        {
+            "update_id": 3,
+            "callback_query": {**press, "message": {"message_id": 1, "date": 0, "chat": PRIVATE}},
+        }
+    )  # a message the bot can no longer see
+    assert readable({"update_id": 4, "edited_message": {}})  # a kind the bot does not read
+    broken: Any
+    for broken in (
+        [],
+        {"update_id": "41", "message": update(PRIVATE, text="hi")["message"]},
+        {"update_id": 41, "message": "hi"},
+        {"update_id": 41, "message": {"message_id": 5, "date": 1, "text": "no chat"}},
+        {"update_id": 41, "message": {"message_id": 5, "chat": {"id": "7", "type": "private"}}},
+        {"update_id": 41, "callback_query": {**press, "id": 77}},
+        {"update_id": 41, "callback_query": {"id": "77", "data": "export:7"}},
+        {"update_id": 41, "callback_query": {**press, "message": {"chat": PRIVATE}}},
+    ):
+        assert not readable(broken), broken
+
+
+def test_a_button_under_a_message_the_bot_cannot_see_has_no_message() -> None:
+    gone = {"message_id": 1, "date": 0, "chat": PRIVATE}
+    seen = {"message_id": 1, "date": 1_700_000_000, "chat": PRIVATE}
+    press = {"id": "77", "from": USER, "data": "export:7"}
+    assert message_of({"update_id": 1, "callback_query": {**press, "message": gone}}) is None
+    assert message_of({"update_id": 1, "callback_query": {**press, "message": seen}}) == seen
