@@ -77,7 +77,7 @@ class TelegramSink:
         self._throttle = throttle
         self._ffmpeg = ffmpeg
         self._local = local_mode
-        self._actions: dict[str, asyncio.Task[None]] = {}
+        self._actions: dict[str, tuple[str, asyncio.Task[None]]] = {}  # job -> action kept up
         self._reacted: dict[str, str] = {}  # reaction ref -> the emoji this process put there
 
     @staticmethod
@@ -207,13 +207,16 @@ class TelegramSink:
             if progress.stage in (Stage.RENDERING, Stage.DELIVERING)
             else ChatAction.TYPING
         )
-        running = self._actions.get(target.message_id)
+        kept, running = self._actions.get(target.message_id, ("", None))
         if running is not None and not running.done():
+            if kept == action:  # already shown and kept fresh: sending it again says nothing
+                return
             running.cancel()
-        self._actions[target.message_id] = asyncio.create_task(self._refresh(target, action))
+        task = asyncio.create_task(self._refresh(target, action))
+        self._actions[target.message_id] = (action, task)
 
     def _stop_action(self, target: Target) -> None:
-        task = self._actions.pop(target.message_id, None)
+        _, task = self._actions.pop(target.message_id, ("", None))
         if task is not None:
             task.cancel()
 
@@ -229,7 +232,8 @@ class TelegramSink:
         self._actions.pop(target.message_id, None)
 
     async def close(self) -> None:
-        for task in self._actions.values():
+        tasks = [task for _, task in self._actions.values()]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._actions.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._actions.clear()

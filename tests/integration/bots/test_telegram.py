@@ -83,7 +83,19 @@ async def test_a_private_photo_comes_back_as_a_streamable_video(
     # Edited at most once a second, its last word ("Done") included.
     gaps = [b.at - a.at for a, b in pairwise(edits)]
     assert len(edits) >= 2 and min(gaps) >= 0.95, gaps
-    assert fake.calls_of("sendChatAction")
+    # "Typing…" is shown while it works, and kept up rather than sent again at every step:
+    # the same action comes again only when it is about to lapse, or once a message (which
+    # clears it) went out in between.
+    actions = fake.calls_of("sendChatAction")
+    assert actions
+    for earlier, later in pairwise(actions):
+        between = [
+            c
+            for c in fake.calls
+            if c.method in ("sendMessage", "sendVideo") and earlier.at < c.at < later.at
+        ]
+        if later.params["action"] == earlier.params["action"] and not between:
+            assert later.at - earlier.at >= 3.5, (earlier.params, later.at - earlier.at)
 
 
 async def test_an_album_of_three_gives_three_videos_and_one_progress_message(
