@@ -1,7 +1,15 @@
-"""Events out: one progress message per work, edited in place and throttled; replies; videos."""
+"""Events out: one progress message per work, edited in place and throttled; replies; videos.
+
+An edit of a work's progress message that is not its last word goes out behind the work rather
+than holding it up: the platform's flood limit can make an edit wait a second or more, and the
+work has better things to do. Edits that pile up meanwhile keep only the latest. Everything else
+for the work (its last progress word, a reply, a problem, the video) first waits for the edit in
+flight, so a chat sees the work's events in the order they happened.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -32,6 +40,8 @@ class Notifier:
         self._min_interval_s = min_interval_s
         self._now = now
         self._last: OrderedDict[str, tuple[float, Stage, str]] = OrderedDict()
+        self._next_edit: dict[str, tuple[Work, Progress]] = {}  # work -> its latest edit
+        self._editing: dict[str, asyncio.Task[None]] = {}  # work -> the edits going out
 
     def sink(self, work: Work) -> ChatSink:
         return self._platforms[work.inbound.chat.platform].sink
@@ -62,6 +72,16 @@ class Notifier:
             return
         self._remember(work.message_id, (now, stage, body))
         update = Progress(stage, body, elapsed, queue_position, percent)
+        work.notes["progress"] = stage.value
+        if work.progress_ref and not update.finished:
+            self._edit_behind(work, update)
+            return
+        await self.settled(work)
+        await self._show(work, update)
+        if update.finished:
+            self._last.pop(work.message_id, None)
+
+    async def _show(self, work: Work, update: Progress) -> None:
         try:
             ref = await self.sink(work).progress(work.target(), update, work.progress_ref)
         except Exception:
@@ -69,9 +89,26 @@ class Notifier:
             return
         if ref:
             work.progress_ref = ref
-        work.notes["progress"] = stage.value
-        if update.finished:
-            self._last.pop(work.message_id, None)
+
+    def _edit_behind(self, work: Work, update: Progress) -> None:
+        self._next_edit[work.message_id] = (work, update)
+        if work.message_id not in self._editing:
+            task = asyncio.create_task(self._edits(work.message_id))
+            self._editing[work.message_id] = task
+
+    async def _edits(self, message_id: str) -> None:
+        """The work's edits, each the latest asked for when the one before is done."""
+        try:
+            while (edit := self._next_edit.pop(message_id, None)) is not None:
+                await self._show(*edit)
+        finally:
+            self._editing.pop(message_id, None)
+
+    async def settled(self, work: Work) -> None:
+        """Once the work's edits asked for so far have gone out."""
+        editing = self._editing.get(work.message_id)
+        if editing is not None:
+            await asyncio.shield(editing)
 
     async def close(self, work: Work) -> None:
         """A finished work whose progress message still says it is running is marked done."""
@@ -80,12 +117,14 @@ class Notifier:
             await self.progress(work, Stage.DONE)
 
     async def reply(self, work: Work, body: str, buttons: tuple[Button, ...] = ()) -> None:
+        await self.settled(work)
         try:
             await self.sink(work).reply(work.target(), Reply(body, buttons))
         except Exception:
             log.warning("reply failed", extra={"chat": work.chat_key}, exc_info=True)
 
     async def problem(self, work: Work, problem: Problem) -> None:
+        await self.settled(work)
         try:
             await self.sink(work).problem(work.target(), problem)
         except Exception:
@@ -93,6 +132,7 @@ class Notifier:
 
     async def video(self, work: Work, video: VideoReady) -> None:
         """Deliver a video; failures propagate so the job retries the delivery."""
+        await self.settled(work)
         await self.sink(work).video(work.target(), video)
 
     def _remember(self, message_id: str, entry: tuple[float, Stage, str]) -> None:
