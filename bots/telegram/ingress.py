@@ -83,13 +83,11 @@ class TelegramIngress:
     async def take(self, update: JSON) -> bool:
         """True when `update` is recorded or needs nothing (a copy, a message not for the bot,
         one no retry can fix, which is logged); False when Telegram must deliver it again."""
-        if not self._may_concern_the_bot(update):
-            return True
         message = message_of(update) or {}
         delivery = str(update["update_id"])
         async with self._order.turn(message.get("chat", {}).get("id")):
             try:
-                if await self._first_delivery(delivery):
+                if self._may_concern_the_bot(update) and await self._first_delivery(delivery):
                     await self._dispatch(update)
             except asyncio.CancelledError:
                 await self._release(delivery)

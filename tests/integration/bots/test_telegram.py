@@ -162,6 +162,24 @@ async def test_a_groups_chatter_is_not_written_to_redis(
     assert all(f":{u['update_id']}" not in " ".join(marks) for u in chatter)
 
 
+async def test_an_update_that_breaks_the_parser_is_dropped_and_polling_goes_on(
+    telegram_bot: BotFor, fake_telegram: FakeTelegram
+) -> None:
+    fake = fake_telegram
+    user = fake.user(8, "Bo")
+    chat = fake.private_chat(user)
+    async with telegram_bot():
+        broken = fake.send_text(chat, user, "/help", entities=[{"type": "bot_command"}])
+        past = broken["update_id"] + 1  # no offset in its entity: taken, logged, confirmed
+        await fake.wait_for(
+            lambda f: any(c.params.get("offset") == past for c in f.calls_of("getUpdates"))
+        )
+        fake.send_text(chat, user, "/help")
+        await fake.wait_for(lambda f: len(texts_sent(f, chat["id"])) >= 1)
+
+    assert texts_sent(fake, chat["id"]) == [text("help", "en")]  # the second, once
+
+
 async def test_a_strangers_button_press_is_refused_and_the_owners_counts(
     telegram_bot: BotFor,
     fake_telegram: FakeTelegram,
