@@ -43,13 +43,6 @@ class _Collector(logging.Handler):
 
 def pytest_configure(config: pytest.Config) -> None:
     logging.getLogger().addHandler(_Collector(level=logging.DEBUG))
-    config.addinivalue_line("markers", "long: a test of 15 s or more in `make test`")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests first: the test processes start them together at the beginning, instead
-    of one of them being handed a long one near the end and running alone while it lasts."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

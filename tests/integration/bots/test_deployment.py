@@ -168,7 +168,6 @@ def delivered(fake: FakeTelegram, chats: list[int]) -> int:
     return sum(1 for chat in chats if got[chat])
 
 
-@pytest.mark.long
 @pytest.mark.parametrize("chats", [24, pytest.param(200, marks=pytest.mark.slow)])
 @pytest.mark.timeout(1200)
 async def test_every_chat_gets_one_video_through_a_crash_and_a_rolling_restart(

@@ -170,7 +170,6 @@ async def test_a_photo_becomes_a_video_through_a_sentinel_url(
     assert stored, "the chat's state and the jobs live on the master the Sentinel names"
 
 
-@pytest.mark.long
 @pytest.mark.parametrize("how", ["failover", "crash"])
 async def test_after_a_failover_the_product_follows_the_new_master(
     how: str,
@@ -232,7 +231,6 @@ async def test_a_busy_sentinel_client_waits_for_a_free_connection(
         await sentinel.aclose()
 
 
-@pytest.mark.long
 async def test_wrong_names_and_passwords_fail_without_showing_a_password(
     servers: Servers,
 ) -> None:

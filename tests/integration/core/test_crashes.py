@@ -93,7 +93,6 @@ def outcome(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [e for e in events if e["type"] == kind]
 
 
-@pytest.mark.long
 async def test_a_worker_killed_during_the_sse_stream(
     redis: Redis,
     redis_url: str,
@@ -127,7 +126,6 @@ async def test_a_worker_killed_during_the_sse_stream(
     assert stats.call_count("upload") == 1
 
 
-@pytest.mark.long
 async def test_a_worker_killed_while_polling_the_render(
     redis: Redis,
     redis_url: str,
@@ -301,7 +299,6 @@ async def test_an_export_whose_next_step_was_lost_is_driven_again_by_the_restart
     assert not sink.of("problem"), sink.summary()
 
 
-@pytest.mark.long
 async def test_an_agent_quiet_for_longer_than_the_job_heartbeat_keeps_its_turn(
     redis_url: str,
     key_prefix: str,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from redis.asyncio import Redis
 
 from engine.api.server import RunningEngine
@@ -110,7 +109,6 @@ async def test_several_attachments_get_one_render_each(
     assert any("(2/2)" in e.text for e in sink.of("progress"))
 
 
-@pytest.mark.long
 async def test_twenty_chats_run_in_parallel(
     redis: Redis,
     redis_url: str,

@@ -7,7 +7,6 @@ import asyncio
 import json
 from pathlib import Path
 
-import pytest
 from redis.asyncio import Redis
 
 from bots.runtime import wait_until_idle
@@ -24,7 +23,6 @@ from tests.fixtures.core import (
 from tests.fixtures.engine import EngineFactory
 
 
-@pytest.mark.long
 async def test_a_quiet_agent_keeps_the_chat_past_its_lease(
     core_for: CoreFor,
     make_engine: EngineFactory,

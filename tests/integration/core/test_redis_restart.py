@@ -69,7 +69,6 @@ def redis_server(folder: Path, *, persistent: bool) -> Iterator[RedisServer]:
         server.stop()
 
 
-@pytest.mark.long
 @pytest.mark.parametrize("persistent", [True, False], ids=["aof", "no-persistence"])
 async def test_redis_restarted_mid_render(
     persistent: bool, make_engine: EngineFactory, photo: Path, tmp_path: Path
