@@ -87,8 +87,11 @@ class TelegramIngress:
         delivery = str(update["update_id"])
         async with self._order.turn(message.get("chat", {}).get("id")):
             try:
-                if self._may_concern_the_bot(update) and await self._first_delivery(delivery):
-                    await self._dispatch(update)
+                inbound = inbound_from(update, self._me, self._limits)
+                if self._may_concern_the_bot(update, inbound) and await self._first_delivery(
+                    delivery
+                ):
+                    await self._dispatch(update, inbound)
             except asyncio.CancelledError:
                 await self._release(delivery)
                 raise
@@ -104,16 +107,15 @@ class TelegramIngress:
                 return False
         return True
 
-    def _may_concern_the_bot(self, update: JSON) -> bool:
-        """A button press, a message that speaks to the bot, or a photo in a group (some groups
-        ask for plain photos to be answered). The rest, a group's chatter where the bot reads
-        every message and service messages, is dropped here without a call to Redis."""
+    @staticmethod
+    def _may_concern_the_bot(update: JSON, inbound: Inbound | None) -> bool:
+        """A button press, a message that speaks to the bot (`inbound`), or a photo in a group
+        (some groups ask for plain photos to be answered). The rest, a group's chatter where the
+        bot reads every message and service messages, is dropped here without a call to Redis."""
         message = update.get("message")
         if message is None:
             return "callback_query" in update
-        if has_media(message) and is_group(message):
-            return True
-        return inbound_from(update, self._me, self._limits) is not None
+        return inbound is not None or (has_media(message) and is_group(message))
 
     async def _first_delivery(self, delivery: str) -> bool:
         """False for a copy of an update already taken: a webhook redelivery, or one update
@@ -134,16 +136,14 @@ class TelegramIngress:
         except REDIS_ERRORS:
             self._unreleased.add(delivery)
 
-    async def _dispatch(self, update: JSON) -> None:
-        # Service messages (members joining, a title changed...) carry no text and no file:
-        # `inbound_from` finds nothing in them to answer.
+    async def _dispatch(self, update: JSON, inbound: Inbound | None) -> None:
+        """`inbound` is the message's, when it speaks to the bot (`inbound_from`)."""
         if "callback_query" in update:
-            await self._on_button(update["callback_query"])
+            await self._on_button(update)
         elif "message" in update:
-            await self._on_message(update["message"], update)
+            await self._on_message(update["message"], update, inbound)
 
-    async def _on_message(self, message: JSON, update: JSON) -> None:
-        inbound = inbound_from(update, self._me, self._limits)
+    async def _on_message(self, message: JSON, update: JSON, inbound: Inbound | None) -> None:
         if inbound is None and await self._plain_photo_wanted(message):
             inbound = inbound_from(update, self._me, self._limits, plain_photos=True)
         if inbound is None:
@@ -175,12 +175,13 @@ class TelegramIngress:
         except Exception:
             log.exception("album collection failed", extra={"album": group})
 
-    async def _on_button(self, query: JSON) -> None:
+    async def _on_button(self, update: JSON) -> None:
+        query = update["callback_query"]
         data = query.get("data")
         if not data:
             return
         action, _, requester = data.partition(":")
-        message = message_of({"callback_query": query})
+        message = message_of(update)
         user = query["from"]
         language = language_of(user.get("language_code"))
         if message is None:

@@ -139,13 +139,16 @@ def make_bot(settings: TelegramSettings) -> ExtBot[Any]:
     if settings.bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     base = settings.api_base.rstrip("/")
+    request = AiohttpRequest(connections=32, read_timeout=30, write_timeout=300)
     return ExtBot(
         settings.bot_token.get_secret_value(),
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
         local_mode=settings.local_mode,
-        request=AiohttpRequest(connections=32, read_timeout=30, write_timeout=300),
-        get_updates_request=AiohttpRequest(connections=2, read_timeout=40),
+        # One pool for every call: the long poll goes through it too (bots.telegram.polling
+        # reads getUpdates as JSON through `bot.request`), so PTB's second slot gets the same.
+        request=request,
+        get_updates_request=request,
         rate_limiter=AIORateLimiter(
             overall_max_rate=settings.max_rate,
             group_max_rate=settings.group_max_per_minute,
@@ -164,8 +167,7 @@ async def opened_bot(settings: TelegramSettings) -> AsyncIterator[ExtBot[Any]]:
         yield bot
     finally:
         await bot.shutdown()
-        for request in (bot.request, bot._request[0]):
-            await request.shutdown()
+        await bot.request.shutdown()
 
 
 def telegram_ports(

@@ -153,13 +153,13 @@ async def test_a_groups_chatter_is_not_written_to_redis(
     user = fake.user(9, "Cy")
     group = fake.group_chat(-100501, "Makers")
     async with telegram_bot():
-        chatter = [fake.send_text(group, user, f"nice one {n}") for n in range(5)]
+        for n in range(5):
+            fake.send_text(group, user, f"nice one {n}")
         asked = fake.send_text(group, user, f"{BOT_NAME} status")
         await fake.wait_for(lambda f: len(texts_sent(f, group["id"])) >= 1)
 
     marks = {key.decode() async for key in redis.scan_iter(f"{key_prefix}:delivery:telegram:*")}
     assert marks == {f"{key_prefix}:delivery:telegram:{asked['update_id']}"}
-    assert all(f":{u['update_id']}" not in " ".join(marks) for u in chatter)
 
 
 async def test_an_update_that_breaks_the_parser_is_dropped_and_polling_goes_on(

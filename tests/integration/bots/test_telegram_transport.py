@@ -70,6 +70,15 @@ async def test_nothing_listening_is_a_network_error_naming_the_host_not_the_toke
     assert TOKEN.split(":")[1] not in shown(raised.value)
 
 
+async def test_a_base_url_aiohttp_refuses_is_a_network_error_without_the_token() -> None:
+    """aiohttp's own error for a URL it cannot use is the URL itself, token and all."""
+    async with bot_at("http://127.0.0.1:99999") as bot:  # TELEGRAM_API_BASE with a typo
+        with pytest.raises(NetworkError) as raised:
+            await bot.send_message(5, "hello")
+    assert TOKEN not in shown(raised.value)
+    assert TOKEN.split(":")[1] not in shown(raised.value)
+
+
 async def test_a_server_that_never_answers_times_out() -> None:
     async with server(never_answers) as base, bot_at(base, read_timeout=0.5) as bot:
         with pytest.raises(TimedOut) as raised:
