@@ -6,15 +6,25 @@ earlier would leave it stranded (a lost wake-up). Here three Lua scripts keep pu
 next or release" and extend atomic, so either the pusher claims the lease and starts a turn, or
 the running turn sees the message. The lease's value is the owning turn's token; a turn whose
 worker died is resumed by whoever presents the token again or finds the lease expired.
+
+The janitor finds chats through one set of the chats with work. On one server (plain, TLS or
+behind Sentinel) the scripts keep it themselves: a chat joins it as a message is queued and
+leaves it as it goes idle, atomically, in the same round trip. On a cluster the set lives in
+another slot than the chat's keys, which one script cannot touch together: a push adds the chat
+in the same pipeline, before its script, and a chat found idle is removed by a second command.
+There, a message pushed between a chat going idle and its removal is missing from the set:
+were the turn that takes it lost as well, the janitor would not find it before the chat's next
+message.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from core.store.chat_settings import user_language_field
@@ -26,6 +36,7 @@ if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return {-1, ''}
 local waiting = redis.call('LLEN', KEYS[3]) + redis.call('LLEN', KEYS[4])
 if tonumber(ARGV[7]) > 0 and waiting >= tonumber(ARGV[7]) then return {-2, waiting} end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+if KEYS[7] then redis.call('SADD', KEYS[7], ARGV[9]) end  -- the chats with work (one server)
 redis.call('RPUSH', KEYS[3], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
 local ahead = redis.call('LLEN', KEYS[3]) - 1 + redis.call('LLEN', KEYS[4])
@@ -56,6 +67,7 @@ if not mid then
 end
 if not mid then
   if owner then redis.call('DEL', KEYS[1]) end
+  if KEYS[6] then redis.call('SREM', KEYS[6], ARGV[9]) end  -- the chats with work (one server)
   return {'idle', '', '', '', '', '', 0, ARGV[1]}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -104,7 +116,10 @@ return 1
 
 _CLAIM_IDLE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-if redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3]) == 0 then return -1 end
+if redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3]) == 0 then
+  if KEYS[4] then redis.call('SREM', KEYS[4], ARGV[3]) end  -- the chats with work (one server)
+  return -1
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 """
@@ -154,6 +169,7 @@ class ChatQueue:
         self._redis = redis
         self._keys = keys
         self._lease_ms = lease_s * 1000
+        self._one_server = not isinstance(redis, RedisCluster)
         self._push = redis.register_script(_PUSH)
         self._next = redis.register_script(_NEXT)
         self._extend = redis.register_script(_EXTEND)
@@ -165,6 +181,13 @@ class ChatQueue:
     def _chat_keys(self, chat_key: str) -> tuple[str, str, str]:
         k = self._keys
         return k.lease(chat_key), k.inbox(chat_key), k.doing(chat_key)
+
+    def _active_set(self, chat_key: str) -> tuple[list[str], list[str]]:
+        """On one server, the chats-with-work set and the chat's name in it, as a script's last
+        key and last argument; nothing on a cluster (see the module's docstring)."""
+        if self._one_server:
+            return [self._keys.active_chats()], [chat_key]
+        return [], []
 
     async def push(
         self,
@@ -179,12 +202,8 @@ class ChatQueue:
         claim the lease if the chat was idle."""
         lease, inbox, doing = self._chat_keys(chat_key)
         keys = [self._keys.seen(chat_key, message_id), self._keys.message(chat_key, message_id)]
-        # Known to the janitor first: were this process to die before the push, the janitor
-        # finds nothing waiting and forgets the chat; the other order could strand a message.
-        # One round trip: on one server the pipeline runs in order. A cluster may run the two
-        # on different nodes in either order, and one may fail: the caller then fails too and
-        # the platform delivers the message again, whose push adds the chat all the same.
         keys = [*keys, inbox, doing, lease, self._keys.chat_settings(chat_key)]
+        active, member = self._active_set(chat_key)
         args: list[str | int] = [
             SEEN_TTL_S,
             max(MESSAGE_TTL_S, INBOX_TTL_S),
@@ -195,6 +214,14 @@ class ChatQueue:
             max_waiting,
             user_language_field(sender_id),
         ]
+        if self._one_server:
+            pushed = await self._push(keys=[*keys, *active], args=[*args, *member])
+            return self._pushed(pushed)
+        # A cluster: known to the janitor first. Were this process to die before the push, the
+        # janitor finds nothing waiting and forgets the chat; the other order could strand a
+        # message. The two may run on different nodes in either order, and one may fail: the
+        # caller then fails too and the platform delivers the message again, whose push adds
+        # the chat all the same.
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.sadd(self._keys.active_chats(), chat_key)
@@ -205,6 +232,10 @@ class ChatQueue:
                 _, pushed = await pipe.execute()
         except NoScriptError:  # a new or restarted server: load the script and run it
             pushed = await self._push(keys=keys, args=args)
+        return self._pushed(pushed)
+
+    @staticmethod
+    def _pushed(pushed: list[Any]) -> Pushed:
         ahead, claimed, *rest = pushed
         if int(ahead) == -2:
             return Pushed(duplicate=False, ahead=int(claimed), full=True)
@@ -222,11 +253,13 @@ class ChatQueue:
         else to `token`."""
         prefixes = [self._keys.message(chat_key, ""), self._keys.progress_ref(chat_key, "")]
         keys = self._keys
+        active, member = self._active_set(chat_key)
         result = await self._next(
             keys=[
                 *self._chat_keys(chat_key),
                 keys.chat_settings(chat_key),
                 keys.attempts(chat_key),
+                *active,
             ],
             args=[
                 token,
@@ -236,11 +269,12 @@ class ChatQueue:
                 MESSAGE_TTL_S,
                 keys.render_owner(chat_key, export_id) if export_id else "",
                 user_language_field(""),
+                *member,
             ],
         )
         *texts, attempts, holder = result
         kind, message_id, work_json, ref, language, aspect = (as_str(item) for item in texts)
-        if kind == "idle":
+        if kind == "idle" and not self._one_server:
             await self._redis.srem(self._keys.active_chats(), chat_key)
         return Next(
             kind,  # type: ignore[arg-type]
@@ -303,11 +337,13 @@ class ChatQueue:
 
     async def claim_if_stranded(self, chat_key: str, token: str) -> bool | None:
         """For the janitor: claim a chat with messages but no lease (None: nothing left)."""
+        active, member = self._active_set(chat_key)
         result = await self._claim_idle(
-            keys=list(self._chat_keys(chat_key)), args=[token, self._lease_ms]
+            keys=[*self._chat_keys(chat_key), *active], args=[token, self._lease_ms, *member]
         )
         if int(result) < 0:
-            await self._redis.srem(self._keys.active_chats(), chat_key)
+            if not self._one_server:
+                await self._redis.srem(self._keys.active_chats(), chat_key)
             return None
         return bool(int(result))
 
