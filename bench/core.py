@@ -49,18 +49,36 @@ from core.ports import PlatformPorts
 from core.settings import Settings
 
 ROUND_TRIPS = [0]
+# Of those, the blocking reads of saq's idle job slots that ended with no job: a slot waits a
+# second at a time, so an idle worker makes one a second per slot, whatever the load.
+IDLE_READS = [0]
 
 
-class CountingConnection(Connection):
+class Counting:
+    """Counts each command or pipeline sent, and the blocking dequeues answered with nothing."""
+
+    _blocking = False
+
     async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         ROUND_TRIPS[0] += 1
-        await super().send_packed_command(command, check_health)
+        first = command[0] if isinstance(command, list) and command else command
+        self._blocking = b"BLMOVE" in bytes(first[:32])
+        await super().send_packed_command(command, check_health)  # type: ignore[misc]
+
+    async def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        response = await super().read_response(*args, **kwargs)  # type: ignore[misc]
+        if self._blocking and response is None:
+            IDLE_READS[0] += 1
+        self._blocking = False
+        return response
 
 
-class CountingUnixConnection(UnixDomainSocketConnection):
-    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        ROUND_TRIPS[0] += 1
-        await super().send_packed_command(command, check_health)
+class CountingConnection(Counting, Connection):
+    pass
+
+
+class CountingUnixConnection(Counting, UnixDomainSocketConnection):
+    pass
 
 
 def counting_redis(url: str) -> Redis:

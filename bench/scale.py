@@ -26,7 +26,13 @@ idle. A window of fixed length would catch one wave more or less depending on wh
 slot_busy, the share of the slots' time spent running jobs inside the window, shows how much
 the waves cost: at 100% the rate is what the slots can do. at_full_slots divides the rate by
 slot_busy: the rate without the waves, which is how well the workers themselves scale.
-Target: two workers >= 1.8x one. The last line printed is one JSON object.
+Redis round trips are counted at the connections of the ingress and of every worker, whole
+phase, per video delivered. An idle worker makes round trips too (each slot's blocking read
+ends every second with no job; saq's timers): `of_them_idle` is that share, so that
+redis_RT/job - of_them_idle is what the jobs themselves cost.
+
+Targets: two workers >= 1.8x one; <= 30 round trips a job besides the idle ones. The last line
+printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ class Phase:
     window: tuple[float, float] = (0.0, 0.0)  # the measured rounds, in wall time
     cpu_s: float = 0.0  # the workers' CPU time, whole phase
     round_trips: int = 0  # Redis round trips, ingress and workers, whole phase
+    idle_round_trips: float = 0.0  # of those, what the workers make with no work (see below)
 
     def round_done(self, videos: int) -> float | None:
         """When the last chat got its `videos`-th video (None: not every chat has yet)."""
@@ -200,6 +207,7 @@ async def run_phase(
     phase.window = (first or phase.started, last or time.time())
     phase.cpu_s = sum(float(t.get("cpu_s", 0.0)) for t in totals)
     phase.round_trips = ingress_trips + sum(int(t.get("round_trips", 0)) for t in totals)
+    phase.idle_round_trips = sum(float(t.get("idle_round_trips", 0.0)) for t in totals)
     return phase
 
 
@@ -213,7 +221,8 @@ def print_table(phases: list[Phase], args: argparse.Namespace) -> None:
     print(
         f"{'workers':>7} {'jobs':>5} {'wall_s':>7} {'jobs_per_min':>12} {'slot_busy':>9} "
         f"{'at_full_slots':>13} "
-        f"{'warmup_s':>8} {'failed':>6} {'cpu_ms/job':>10} {'redis_RT/job':>12}"
+        f"{'warmup_s':>8} {'failed':>6} {'cpu_ms/job':>10} {'redis_RT/job':>12} "
+        f"{'of_them_idle':>12}"
     )
     for phase in phases:
         delivered = max(1, phase.delivered)
@@ -221,7 +230,8 @@ def print_table(phases: list[Phase], args: argparse.Namespace) -> None:
             f"{phase.workers:7d} {phase.jobs:5d} {phase.wall_s:7.1f} {phase.jobs_per_min:12.1f} "
             f"{phase.slot_busy:9.0%} {phase.at_full_slots:13.1f} "
             f"{phase.warmup_s:8.1f} {len(phase.failed):6d} "
-            f"{phase.cpu_s * 1000 / delivered:10.1f} {phase.round_trips / delivered:12.1f}"
+            f"{phase.cpu_s * 1000 / delivered:10.1f} {phase.round_trips / delivered:12.1f} "
+            f"{phase.idle_round_trips / delivered:12.1f}"
         )
 
 
@@ -275,6 +285,11 @@ async def main() -> None:
         "chats": args.chats,
         "worker_cpu_ms_per_job": round((one.cpu_s + two.cpu_s) * 1000 / delivered, 1),
         "redis_round_trips_per_job": round((one.round_trips + two.round_trips) / delivered, 1),
+        "redis_round_trips_per_job_without_idle": round(
+            (one.round_trips + two.round_trips - one.idle_round_trips - two.idle_round_trips)
+            / delivered,
+            1,
+        ),
         "load_avg_1m_at_start": round(load_at_start, 2),
     }
     print(json.dumps(figures))

@@ -6,6 +6,11 @@ Runs the core's jobs with a fixed concurrency and prints ``ready``, then
 ``video <message id> <wall time>`` for every video delivered (``problem <message id> <code>``
 for a message that failed) and ``slot <start> <end>`` for every job a slot ran (wall times);
 on SIGTERM, the CPU seconds and Redis round trips it spent since ``ready``, as one JSON line.
+
+Of those round trips, `idle_round_trips` are what the worker would have made with no work at
+all: its slots' blocking reads that ended with no job (counted one by one), and saq's timers
+(scheduling, aborts, sweeps, the janitor's mark), at the rate measured in an idle window before
+``ready``.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.core import ROUND_TRIPS, bench_settings, counting_redis
+from bench.core import IDLE_READS, ROUND_TRIPS, bench_settings, counting_redis
 from bots.runtime import running_worker
 from core.app import Core
 from core.backend.nemo.client import default_timeout
@@ -35,6 +40,7 @@ from core.ports import AttachmentSource, ChatSink, PlatformPorts
 from core.settings import Settings
 
 PLATFORM = "bench"
+IDLE_WINDOW_S = 3.0
 
 
 @asynccontextmanager
@@ -121,11 +127,27 @@ async def main(redis_url: str, backend: str, prefix: str, concurrency: int, phot
     sink = DeliverySink()
     source = PhotoSource(photo.read_bytes())
     async with scale_core(settings, source, sink) as core, timed_worker(core, sink):
-        cpu_at_ready, trips_at_ready = cpu_s(), ROUND_TRIPS[0]
+        timers_per_s = await idle_timers_per_s()
+        cpu_at_ready, trips_at_ready, idle_at_ready = cpu_s(), ROUND_TRIPS[0], IDLE_READS[0]
+        ready_at = time.monotonic()
         sink.say("ready")
         await stop.wait()
-        totals = {"cpu_s": cpu_s() - cpu_at_ready, "round_trips": ROUND_TRIPS[0] - trips_at_ready}
+        idle = IDLE_READS[0] - idle_at_ready + timers_per_s * (time.monotonic() - ready_at)
+        totals = {
+            "cpu_s": cpu_s() - cpu_at_ready,
+            "round_trips": ROUND_TRIPS[0] - trips_at_ready,
+            "idle_round_trips": idle,
+        }
     sink.say(json.dumps(totals))
+
+
+async def idle_timers_per_s() -> float:
+    """The round trips a second an idle worker makes besides its slots' empty reads; measured
+    once the worker's start (connections, scripts, the first reads) is over."""
+    await asyncio.sleep(IDLE_WINDOW_S)
+    trips, idle = ROUND_TRIPS[0], IDLE_READS[0]
+    await asyncio.sleep(IDLE_WINDOW_S)
+    return ((ROUND_TRIPS[0] - trips) - (IDLE_READS[0] - idle)) / IDLE_WINDOW_S
 
 
 if __name__ == "__main__":
