@@ -54,6 +54,11 @@ class Progress:
     elapsed_s: float = 0.0
     queue_position: int | None = None
     percent: int | None = None
+    # How long the work goes on in this process with nothing more to say: a platform's "working"
+    # sign is kept up that long at most (0: the work leaves this process now). None: until the
+    # work's next event. An export's step says when its next look is due, and that look may
+    # run in another process.
+    keep_s: float | None = None
 
     @property
     def finished(self) -> bool:

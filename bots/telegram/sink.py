@@ -6,9 +6,11 @@ the request itself instead of a message: its ref is ``reaction:<message id>``, a
 changes only when the stage does (👀 received, ✍ working, 🎉 done, 🤷 failed or cancelled).
 
 Edits of one chat's progress message are spaced at least a second apart across every process
-(`bots.edit_throttle`), and a running job keeps its chat action ("typing",
-"upload_video") alive, since Telegram drops it after 5 s. "Message is not modified" is skipped;
-flood waits are retried by PTB's rate limiter and never end a job for a progress edit.
+(`bots.edit_throttle`). Work under way keeps its chat action ("typing", "upload_video") alive,
+since Telegram drops it after 5 s; only as long as this process runs it (an export's next look
+may run in another worker: `Progress.keep_s`), and never for a message waiting its turn.
+"Message is not modified" is skipped; flood waits are retried by PTB's rate limiter and never
+end a job for a progress edit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import (
@@ -53,6 +57,15 @@ async def react(bot: Bot, chat_id: int, message_id: int, emoji: str | None) -> N
     await bot.set_message_reaction(chat_id, message_id, reaction)
 
 
+@dataclass
+class KeptAction:
+    """A chat action kept up for one message, until `until` (monotonic) at most."""
+
+    action: str
+    until: float
+    task: asyncio.Task[None] | None = None
+
+
 def keyboard(buttons: tuple[Button, ...], requester_id: str) -> InlineKeyboardMarkup | None:
     """Callback data carries the action and who asked, so strangers' presses can be refused."""
     if not buttons:
@@ -77,7 +90,7 @@ class TelegramSink:
         self._throttle = throttle
         self._ffmpeg = ffmpeg
         self._local = local_mode
-        self._actions: dict[str, tuple[str, asyncio.Task[None]]] = {}  # job -> action kept up
+        self._actions: dict[str, KeptAction] = {}  # message id -> its action kept up
         self._reacted: dict[str, str] = {}  # reaction ref -> the emoji this process put there
 
     @staticmethod
@@ -198,41 +211,54 @@ class TelegramSink:
         50 MB: the core fits bigger videos to the limit before they come here)."""
         return path if self._local else await asyncio.to_thread(path.read_bytes)
 
+    def keeping(self, message_id: str) -> KeptAction | None:
+        """The chat action this process keeps up for the message, if it keeps one."""
+        return self._actions.get(message_id)
+
     def _keep_action(self, target: Target, progress: Progress) -> None:
-        if progress.finished:
-            self._stop_action(target)
+        if progress.finished or progress.stage is Stage.QUEUED or progress.keep_s == 0:
+            self._stop_action(target)  # waiting is not working; nor is work gone elsewhere
             return
         action = (
             ChatAction.UPLOAD_VIDEO
             if progress.stage in (Stage.RENDERING, Stage.DELIVERING)
             else ChatAction.TYPING
         )
-        kept, running = self._actions.get(target.message_id, ("", None))
-        if running is not None and not running.done():
-            if kept == action:  # already shown and kept fresh: sending it again says nothing
-                return
-            running.cancel()
-        task = asyncio.create_task(self._refresh(target, action))
-        self._actions[target.message_id] = (action, task)
+        keep_s = ACTION_MAX_S if progress.keep_s is None else min(ACTION_MAX_S, progress.keep_s)
+        until = time.monotonic() + keep_s
+        kept = self._actions.get(target.message_id)
+        if kept is not None and kept.action == action:
+            kept.until = until  # already shown and kept fresh: sending it again says nothing
+            return
+        self._stop_action(target)
+        kept = KeptAction(action, until)
+        kept.task = asyncio.create_task(self._refresh(target, kept))
+        self._actions[target.message_id] = kept
 
     def _stop_action(self, target: Target) -> None:
-        _, task = self._actions.pop(target.message_id, ("", None))
-        if task is not None:
-            task.cancel()
+        kept = self._actions.pop(target.message_id, None)
+        if kept is not None and kept.task is not None:
+            kept.task.cancel()
 
-    async def _refresh(self, target: Target, action: str) -> None:
+    async def _refresh(self, target: Target, kept: KeptAction) -> None:
         chat_id, thread = self._where(target)
+        lapses = 0.0  # when the action last sent runs out
         with contextlib.suppress(asyncio.CancelledError):
-            for _ in range(int(ACTION_MAX_S / ACTION_REFRESH_S)):
-                try:
-                    await self._bot.send_chat_action(chat_id, action, message_thread_id=thread)
-                except TelegramError:
-                    return  # a chat action is a courtesy, never a reason to fail
-                await asyncio.sleep(ACTION_REFRESH_S)
-        self._actions.pop(target.message_id, None)
+            while (now := time.monotonic()) < kept.until:  # a later progress may move `until`
+                if now >= lapses:
+                    try:
+                        await self._bot.send_chat_action(
+                            chat_id, kept.action, message_thread_id=thread
+                        )
+                    except TelegramError:
+                        break  # a chat action is a courtesy, never a reason to fail
+                    lapses = time.monotonic() + ACTION_REFRESH_S
+                await asyncio.sleep(max(0.0, min(lapses, kept.until) - time.monotonic()))
+        if self._actions.get(target.message_id) is kept:
+            del self._actions[target.message_id]
 
     async def close(self) -> None:
-        tasks = [task for _, task in self._actions.values()]
+        tasks = [kept.task for kept in self._actions.values() if kept.task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

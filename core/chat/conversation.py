@@ -436,7 +436,9 @@ class Conversation:
             await self._notifier.progress(work, Stage.DONE)
             work.done = True
             return True
-        await self._notifier.progress(work, Stage.RENDERING, percent=0)
+        # The render's steps (the first one here, the others wherever a worker takes them)
+        # each say how long their "working" sign lasts; this turn's ends here.
+        await self._notifier.progress(work, Stage.RENDERING, percent=0, keep_s=0.0)
         await self._renders.start(work, draft)  # saves the work record, now rendering
         return False
 

@@ -275,8 +275,13 @@ class RenderJobs:
                 line = text(
                     "stage.rendering_left", work.language, percent=status.progress, left=left_text
                 )
-            await self._notifier.progress(work, Stage.RENDERING, percent=status.progress, line=line)
-            return await self._again(record, soonest, work)
+            delay = self._delay(record, soonest)
+            # The next look may run in another process: the chat's "working" sign is this
+            # process's only until then.
+            await self._notifier.progress(
+                work, Stage.RENDERING, percent=status.progress, line=line, keep_s=delay
+            )
+            return await self._next(record, delay, work)
         if status.phase == "failed":
             if record.attempt >= 1:
                 raise RenderFailed(status.error or "the render failed")
@@ -341,15 +346,17 @@ class RenderJobs:
     async def _poll(self, work: Work, record: ExportRecord) -> RenderStatus:
         return await self._backend.render_status(work.chat_key, work.language, record.render_id)
 
-    async def _again(
-        self, record: ExportRecord, left: float | None = None, work: Work | None = None
-    ) -> None:
-        """Poll again: just after the render's soonest end when there is an estimate, else on
-        the back-off schedule."""
+    async def _again(self, record: ExportRecord) -> None:
+        """Poll again, on the back-off schedule."""
+        await self._next(record, self._delay(record, None))
+
+    def _delay(self, record: ExportRecord, left: float | None) -> float:
+        """When to look next (counted as a poll): just after the render's soonest end when there
+        is an estimate (`left`), else on the back-off schedule."""
         minimum, maximum = self._timing.poll_min_s, self._timing.poll_max_s
         delay = next_poll_s(left, poll_delay(record.polls, minimum, maximum), minimum, maximum)
         record.polls += 1
-        await self._next(record, delay, work)
+        return delay
 
     async def _next(
         self, record: ExportRecord, delay_s: float = 0.0, work: Work | None = None

@@ -54,6 +54,7 @@ class Notifier:
         percent: int | None = None,
         queue_position: int | None = None,
         line: str | None = None,
+        keep_s: float | None = None,
         **values: object,
     ) -> None:
         """Show where the work stands; skips repeats and edits faster than the interval."""
@@ -71,7 +72,7 @@ class Notifier:
         if last and last[1] == stage and now - last[0] < self._min_interval_s:
             return
         self._remember(work.message_id, (now, stage, body))
-        update = Progress(stage, body, elapsed, queue_position, percent)
+        update = Progress(stage, body, elapsed, queue_position, percent, keep_s)
         work.notes["progress"] = stage.value
         if work.progress_ref and not update.finished:
             self._edit_behind(work, update)

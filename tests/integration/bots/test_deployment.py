@@ -238,6 +238,16 @@ async def test_every_chat_gets_one_video_through_a_crash_and_a_rolling_restart(
     assert twice <= cut, (twice, cut)
     assert all(got[chat] <= 2 for chat in ids), got
     assert unclean == [], [(name, running.log(name)) for name in unclean]
+    # "Sending video…" is a worker's only while it runs the export's step: once the video is in
+    # the chat, no worker (one that ran an earlier look included) shows it again.
+    for chat_id in ids:
+        sent = [c.at for c in fake.calls_of("sendVideo") if int(c.params["chat_id"]) == chat_id]
+        late = [
+            c
+            for c in fake.calls_of("sendChatAction")
+            if int(c.params["chat_id"]) == chat_id and c.at > max(sent)
+        ]
+        assert late == [], (chat_id, [c.params["action"] for c in late])
     # No token in any role's log.
     for name in running.processes:
         assert fake.token not in running.log(name, whole=True), name
