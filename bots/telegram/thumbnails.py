@@ -8,6 +8,8 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from core.subprocesses import finished
+
 
 async def thumbnail(video: Path, ffmpeg: str, at_s: float = 1.0) -> Path | None:
     """A frame `at_s` into the video; None when FFmpeg cannot take one (the video still goes)."""
@@ -32,7 +34,8 @@ async def _frame(
         "-q:v", str(quality), str(out),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
-    if await process.wait() != 0 or out.stat().st_size == 0 or out.stat().st_size > max_bytes:
+    await finished(process)
+    if process.returncode != 0 or out.stat().st_size == 0 or out.stat().st_size > max_bytes:
         out.unlink(missing_ok=True)
         return None
     return out

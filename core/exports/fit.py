@@ -6,6 +6,8 @@ import asyncio
 import logging
 from pathlib import Path
 
+from core.subprocesses import finished
+
 log = logging.getLogger(__name__)
 
 AUDIO_BPS = 96_000
@@ -44,7 +46,7 @@ async def shrink(
         process = await asyncio.create_subprocess_exec(
             *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
         )
-        _, stderr = await process.communicate()
+        _, stderr = await finished(process)
         if process.returncode != 0:
             log.warning("re-encode failed: %s", stderr.decode(errors="replace")[-300:])
             return None

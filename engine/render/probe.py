@@ -7,6 +7,7 @@ report that ``ffmpeg -i FILE`` prints on stderr.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,5 +78,11 @@ async def probe(path: Path, ffmpeg: str) -> MediaInfo:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
-    _, stderr = await process.communicate()
+    try:
+        _, stderr = await process.communicate()
+    finally:
+        if process.returncode is None:  # cancelled: the probe does not outlive its caller
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
     return parse_report(stderr.decode("utf-8", "replace"))
