@@ -241,19 +241,17 @@ class TelegramSink:
             kept.task.cancel()
 
     async def _refresh(self, target: Target, kept: KeptAction) -> None:
+        """Send the action, and again each time it is about to lapse while the work is still
+        kept here (`until`, which a later progress may move on). An action that lapses after
+        `until` is not sent again: another process may show the work by then."""
         chat_id, thread = self._where(target)
-        lapses = 0.0  # when the action last sent runs out
         with contextlib.suppress(asyncio.CancelledError):
-            while (now := time.monotonic()) < kept.until:  # a later progress may move `until`
-                if now >= lapses:
-                    try:
-                        await self._bot.send_chat_action(
-                            chat_id, kept.action, message_thread_id=thread
-                        )
-                    except TelegramError:
-                        break  # a chat action is a courtesy, never a reason to fail
-                    lapses = time.monotonic() + ACTION_REFRESH_S
-                await asyncio.sleep(max(0.0, min(lapses, kept.until) - time.monotonic()))
+            while time.monotonic() < kept.until:
+                try:
+                    await self._bot.send_chat_action(chat_id, kept.action, message_thread_id=thread)
+                except TelegramError:
+                    break  # a chat action is a courtesy, never a reason to fail
+                await asyncio.sleep(ACTION_REFRESH_S)
         if self._actions.get(target.message_id) is kept:
             del self._actions[target.message_id]
 

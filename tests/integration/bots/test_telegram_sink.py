@@ -50,19 +50,23 @@ async def test_a_message_waiting_its_turn_shows_no_chat_action(
 
 
 async def test_a_chat_action_lasts_as_long_as_the_work_stays_in_this_process(
-    fake_telegram: FakeTelegram, sink: TelegramSink
+    fake_telegram: FakeTelegram, sink: TelegramSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An export's step says when its next look is due (`keep_s`); that look, and the video,
-    may come from another worker, so this process's "sending video…" ends then."""
+    may come from another worker, so this process does not send "sending video…" again once
+    it has lapsed after then."""
+    monkeypatch.setattr("bots.telegram.sink.ACTION_REFRESH_S", 0.2)
     rendering = target(fake_telegram, "m1")
-    update = Progress(Stage.RENDERING, "🎬 Rendering… 40%", percent=40, keep_s=0.3)
+    update = Progress(Stage.RENDERING, "🎬 Rendering… 40%", percent=40, keep_s=0.5)
     await sink.progress(rendering, update, None)
     kept = sink.keeping("m1")
     assert kept is not None and kept.action == "upload_video" and kept.task is not None
-    await asyncio.wait_for(kept.task, 5)  # over by itself, long before the 4 s refresh
+    await asyncio.wait_for(kept.task, 5)  # over by itself
     assert sink.keeping("m1") is None
-    (action,) = fake_telegram.calls_of("sendChatAction")
-    assert action.params["action"] == "upload_video"
+    actions = fake_telegram.calls_of("sendChatAction")
+    # Sent, and kept up every 0.2 s for the half second it was asked for; never after.
+    assert 2 <= len(actions) <= 4 and {c.params["action"] for c in actions} == {"upload_video"}
+    assert actions[-1].at - actions[0].at < 0.5
 
 
 async def test_work_that_stays_here_keeps_its_chat_action(
