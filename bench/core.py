@@ -175,6 +175,7 @@ def fake_backend(*options: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait()
+        process.stdout.close()
 
 
 async def forget(redis: Redis, prefix: str) -> None:

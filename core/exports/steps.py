@@ -24,6 +24,7 @@ write the owner, so a step saving its record cannot hand the chat back to the tu
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -250,38 +251,36 @@ class RenderJobs:
     ) -> None:
         if record.delivered:  # a crash came after the send: only the bookkeeping is left
             return await self._finish(work, record, "delivered")
-        if cancelled:
-            await self._cancel_backend(work, record)
-            await self._notifier.progress(work, Stage.CANCELLED)
-            return await self._finish(work, record, "cancelled")
-        if time.time() - record.created_at > self._timing.deadline_s:
-            await self._cancel_backend(work, record)
-            raise RenderTimedOut("the render passed its deadline")
-        try:
-            status = await (
-                self._poll(work, record)
-                if record.submitted
-                else self._submit(work, record, typical_s)
-            )
-        except BackendUnavailable:
-            log.warning("render step failed, will retry", extra={"export": record.export_id})
-            return await self._again(record)
-        if status.phase in ("pending", "processing"):
-            left, soonest = self._left(record, status.progress)
-            shown = shown_left_s(left)
-            line = None
-            if shown is not None:
-                left_text = human_duration(shown, work.language)
-                line = text(
-                    "stage.rendering_left", work.language, percent=status.progress, left=left_text
+        waited = False
+        while True:
+            if cancelled:
+                await self._cancel_backend(work, record)
+                await self._notifier.progress(work, Stage.CANCELLED)
+                return await self._finish(work, record, "cancelled")
+            if time.time() - record.created_at > self._timing.deadline_s:
+                await self._cancel_backend(work, record)
+                raise RenderTimedOut("the render passed its deadline")
+            try:
+                status = await (
+                    self._poll(work, record)
+                    if record.submitted
+                    else self._submit(work, record, typical_s)
                 )
-            delay = self._delay(record, soonest)
-            # The next look may run in another process: the chat's "working" sign is this
-            # process's only until then.
-            await self._notifier.progress(
-                work, Stage.RENDERING, percent=status.progress, line=line, keep_s=delay
-            )
-            return await self._next(record, delay, work)
+            except BackendUnavailable:
+                log.warning("render step failed, will retry", extra={"export": record.export_id})
+                return await self._again(record)
+            if status.phase not in ("pending", "processing"):
+                break
+            delay = await self._rendering(work, record, status.progress)
+            if waited or delay >= self._timing.poll_min_s:
+                return await self._next(record, delay, work)
+            # The render ends sooner than a step is ever scheduled (the estimate put the look
+            # just after its end): this step waits for it, once, rather than leave a job to
+            # look (a job costs nine round trips to Redis; the wait holds an export slot for
+            # less than `poll_min_s`). Its lock and the chat's lease are kept meanwhile.
+            waited = True
+            await asyncio.sleep(delay)
+            cancelled = await self._queue.is_cancelled(record.chat_key, record.message_id)
         if status.phase == "failed":
             if record.attempt >= 1:
                 raise RenderFailed(status.error or "the render failed")
@@ -317,6 +316,22 @@ class RenderJobs:
         # Saved with the next step's number, in a moment. A death before that submits again
         # under the same id, which the backend refuses as a duplicate: then it is polled.
         return status
+
+    async def _rendering(self, work: Work, record: ExportRecord, percent: int) -> float:
+        """Show the render's progress (with the time left, once honest); when to look next."""
+        left, soonest = self._left(record, percent)
+        shown = shown_left_s(left)
+        line = None
+        if shown is not None:
+            left_text = human_duration(shown, work.language)
+            line = text("stage.rendering_left", work.language, percent=percent, left=left_text)
+        delay = self._delay(record, soonest)
+        # The next look may run in another process: the chat's "working" sign is this
+        # process's only until then.
+        await self._notifier.progress(
+            work, Stage.RENDERING, percent=percent, line=line, keep_s=delay
+        )
+        return delay
 
     def _left(self, record: ExportRecord, percent: int) -> tuple[float | None, float | None]:
         """Seconds until the render is done, likeliest and soonest, from its progress so far
