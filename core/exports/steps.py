@@ -288,11 +288,14 @@ class RenderJobs:
             record.render_id, record.submitted, record.polls = new_render_id(), False, 0
             return await self._next(record)
 
-        async def sent() -> None:
-            record.delivered = True
-            await self._save(record)
+        # How long the render took is kept with the record that says the video went out, in
+        # one round trip: counted once, also when the delivery is tried again.
+        took_s = time.time() - record.submitted_at if record.submitted_at else None
 
-        await self._remember_duration(record)
+        async def sent() -> None:
+            record.delivered, record.submitted_at = True, 0.0
+            await self._save(record, took_s=took_s)
+
         await self._delivery.deliver(
             work, record.export_id, record.render_id, status.output_url, record.draft, sent
         )
@@ -345,18 +348,6 @@ class RenderJobs:
             for bound in (False, True)
         )
         return likeliest, soonest
-
-    async def _remember_duration(self, record: ExportRecord) -> None:
-        """Keep how long this render took (once), for the next renders' estimates."""
-        if not record.submitted_at:
-            return
-        took = time.time() - record.submitted_at
-        key = self._keys.render_durations()
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.lpush(key, f"{took:.2f}")
-            pipe.ltrim(key, 0, DURATIONS_KEPT - 1)
-            await pipe.execute()
-        record.submitted_at = 0.0  # a delivery retried after this does not count it twice
 
     async def _poll(self, work: Work, record: ExportRecord) -> RenderStatus:
         return await self._backend.render_status(work.chat_key, work.language, record.render_id)
@@ -426,10 +417,16 @@ class RenderJobs:
         return record_from(await self._redis.get(self._keys.render(export_id)))
 
     async def _save(
-        self, record: ExportRecord, work: Work | None = None, *, attempts_afresh: bool = False
+        self,
+        record: ExportRecord,
+        work: Work | None = None,
+        *,
+        attempts_afresh: bool = False,
+        took_s: float | None = None,
     ) -> None:
         """Save the export's record, and the message's with it in the same round trip (its
-        attempts started afresh, once its export is over)."""
+        attempts started afresh, once its export is over); `took_s`: and how long the render
+        took, for the next renders' estimates."""
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.set(
                 self._keys.render(record.export_id), json.dumps(asdict(record)), ex=RENDER_TTL_S
@@ -438,4 +435,7 @@ class RenderJobs:
                 self._queue.save_to(pipe, work.chat_key, work.message_id, work.to_json())
                 if attempts_afresh:
                     self._queue.forget_attempts_to(pipe, work.chat_key, work.message_id)
+            if took_s is not None:
+                pipe.lpush(self._keys.render_durations(), f"{took_s:.2f}")
+                pipe.ltrim(self._keys.render_durations(), 0, DURATIONS_KEPT - 1)
             await pipe.execute()

@@ -38,3 +38,6 @@ async def test_a_render_seen_just_before_its_end_is_delivered_by_the_step_that_s
     # The submit, then a look after the shortest delay (2 s) that finds the render about a
     # second from its end: that step waits and delivers. Before, a third step delivered.
     assert record["delivered"] and record["step"] <= 1, record
+    # How long it took is kept once, for the next renders' estimates: submitted to seen done.
+    (took,) = await redis.lrange(Keys(key_prefix).render_durations(), 0, -1)
+    assert 3.0 <= float(took) < 6.0, took
