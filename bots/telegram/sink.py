@@ -216,8 +216,8 @@ class TelegramSink:
         return self._actions.get(message_id)
 
     def _keep_action(self, target: Target, progress: Progress) -> None:
-        if progress.finished or progress.stage is Stage.QUEUED or progress.keep_s == 0:
-            self._stop_action(target)  # waiting is not working; nor is work gone elsewhere
+        if progress.finished or progress.stage is Stage.QUEUED:
+            self._stop_action(target)  # waiting is not working
             return
         action = (
             ChatAction.UPLOAD_VIDEO

@@ -293,7 +293,7 @@ class RenderJobs:
         took_s = time.time() - record.submitted_at if record.submitted_at else None
 
         async def sent() -> None:
-            record.delivered, record.submitted_at = True, 0.0
+            record.delivered = True
             await self._save(record, took_s=took_s)
 
         await self._delivery.deliver(

@@ -57,7 +57,9 @@ class Notifier:
         keep_s: float | None = None,
         **values: object,
     ) -> None:
-        """Show where the work stands; skips repeats and edits faster than the interval."""
+        """Show where the work stands; skips repeats and edits faster than the interval, except
+        an update that says how long the work stays in this process (`keep_s`): the chat's
+        "working" sign follows it (the sink spaces the edit itself)."""
         language = work.language
         body = line or text(f"stage.{stage.value}", language, percent=percent or 0, **values)
         if work.items > 1 and stage not in (Stage.QUEUED, Stage.DONE):
@@ -69,7 +71,7 @@ class Notifier:
         last = self._last.get(work.message_id)
         if last and last[2] == body:
             return
-        if last and last[1] == stage and now - last[0] < self._min_interval_s:
+        if last and last[1] == stage and now - last[0] < self._min_interval_s and keep_s is None:
             return
         self._remember(work.message_id, (now, stage, body))
         update = Progress(stage, body, elapsed, queue_position, percent, keep_s)

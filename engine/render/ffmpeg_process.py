@@ -84,6 +84,14 @@ async def _tail(stream: asyncio.StreamReader, keep: int = 40) -> list[str]:
     return list(lines)
 
 
+async def reap(process: asyncio.subprocess.Process) -> None:
+    """Kill the process if it still runs, and wait for it: FFmpeg never outlives its caller."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+
 async def run_ffmpeg(
     args: Sequence[str], duration_s: float, on_progress: ProgressCallback | None = None
 ) -> FFmpegExit:
@@ -101,10 +109,7 @@ async def run_ffmpeg(
         returncode = await process.wait()
         lines = await tail
     finally:
-        if process.returncode is None:  # cancelled, or the progress callback raised
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+        await reap(process)  # cancelled, or the progress callback raised: it ends here
         if not tail.done():
             tail.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -7,10 +7,11 @@ report that ``ffmpeg -i FILE`` prints on stderr.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from engine.render.ffmpeg_process import reap
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\S+: Video: (\w+).*?, (\d{2,5})x(\d{2,5})")
@@ -81,8 +82,5 @@ async def probe(path: Path, ffmpeg: str) -> MediaInfo:
     try:
         _, stderr = await process.communicate()
     finally:
-        if process.returncode is None:  # cancelled: the probe does not outlive its caller
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+        await reap(process)
     return parse_report(stderr.decode("utf-8", "replace"))

@@ -93,3 +93,29 @@ async def test_the_last_word_goes_out_after_the_edits_before_it() -> None:
     await finishing
     assert chat.shown[0] == "🎬 Rendering… 40%"
     assert chat.shown[1].startswith("✅ Done")
+
+
+class KeptChat(SlowChat):
+    """A chat that lets every call through and notes how long each progress keeps its sign."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go.set()
+        self.kept: list[float | None] = []
+
+    async def progress(self, target: Target, progress: Progress, ref: str | None) -> str | None:
+        self.kept.append(progress.keep_s)
+        return await super().progress(target, progress, ref)
+
+
+async def test_how_long_the_work_stays_here_reaches_the_chat_inside_the_edit_interval() -> None:
+    """A turn hands its export over (its sign ends here: 0 s), and the export's first step,
+    a moment later in the same stage, says its next look is 20 s away: the chat must hear that,
+    though the edit interval would skip an edit so soon."""
+    chat = KeptChat()
+    job = work()
+    notes = Notifier({"telegram": PlatformPorts(NoFiles(), chat)}, min_interval_s=60)
+    await notes.progress(job, Stage.RENDERING, percent=0, keep_s=0.0)
+    await notes.progress(job, Stage.RENDERING, percent=5, keep_s=20.0)
+    await notes.settled(job)
+    assert chat.kept[-1] == 20.0 and chat.shown[-1] == "🎬 Rendering… 5%"
