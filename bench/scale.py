@@ -26,10 +26,12 @@ idle. A window of fixed length would catch one wave more or less depending on wh
 slot_busy, the share of the slots' time spent running jobs inside the window, shows how much
 the waves cost: at 100% the rate is what the slots can do. at_full_slots divides the rate by
 slot_busy: the rate without the waves, which is how well the workers themselves scale.
-Redis round trips are counted at the connections of the ingress and of every worker, whole
-phase, per video delivered. An idle worker makes round trips too (each slot's blocking read
-ends every second with no job; saq's timers): `of_them_idle` is that share, so that
-redis_RT/job - of_them_idle is what the jobs themselves cost.
+Redis round trips are counted at the connections of the ingress and of every worker over the
+whole phase, which runs until every photo queued has its video, and divided by the videos: each
+job counted is a whole job. (Stopping when the measured rounds end would count the work of the
+photos still on their way, but not their videos.) An idle worker makes round trips too (each
+slot's blocking read ends every second with no job; saq's timers): `of_them_idle` is that
+share, so that redis_RT/job - of_them_idle is what the jobs themselves cost.
 
 Targets: two workers >= 1.8x one; <= 30 round trips a job besides the idle ones. The last line
 printed is one JSON object.
@@ -157,7 +159,8 @@ async def run_phase(
     prefix = f"bench-scale:{uuid.uuid4().hex[:8]}"
     phase = Phase(workers, workers * args.concurrency)
     processes = await start_workers(workers, redis_url, backend, prefix, args.concurrency, photo)
-    measured = asyncio.Event()
+    photos = args.chats * (args.rounds + 2)
+    finished = asyncio.Event()  # every photo queued has its video (or its problem)
 
     async def read(process: asyncio.subprocess.Process) -> dict[str, Any]:
         assert process.stdout is not None
@@ -172,10 +175,10 @@ async def run_phase(
             elif kind == "video":
                 message_id, at = rest.split()
                 phase.done.setdefault(phase.chat_of[message_id], []).append(float(at))
-                if len(phase.done) == args.chats and phase.round_done(1 + args.rounds):
-                    measured.set()
             elif kind == "problem":
                 phase.failed.append(rest)
+            if phase.delivered + len(phase.failed) >= photos:
+                finished.set()
         return {}
 
     readers = [asyncio.create_task(read(process)) for process in processes]
@@ -191,9 +194,9 @@ async def run_phase(
                     phase.chat_of[message.message_id] = chat
                     await core.submit(message)
             try:
-                await asyncio.wait_for(measured.wait(), args.timeout_s)
+                await asyncio.wait_for(finished.wait(), args.timeout_s)
             except TimeoutError:
-                print(f"{workers} worker(s): rounds not done in time", file=sys.stderr)
+                print(f"{workers} worker(s): photos not done in time", file=sys.stderr)
             ingress_trips = ROUND_TRIPS[0]
     finally:
         for process in processes:
