@@ -29,6 +29,8 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,7 +62,18 @@ from core.jobs import Scheduler
 from core.metrics import Metrics
 from core.outbound import Notifier, Reporter
 from core.repeating import repeating
-from core.store import REDIS_ERRORS, RENDER_TTL_S, ChatQueue, Keys, as_str, exclusive_reading
+from core.store import (
+    REDIS_ERRORS,
+    RENDER_TTL_S,
+    Batch,
+    ChatQueue,
+    Claim,
+    Keys,
+    LockLost,
+    Next,
+    as_str,
+    exclusive_reading,
+)
 from core.texts import human_duration, text
 from core.work import Phase, Work
 
@@ -167,12 +180,26 @@ class RenderJobs:
         )
         work.render_id = export_id
         work.phase = Phase.RENDERING
-        await self._save(record, work)
-        # The first step (the submit) runs here and now, its successors as jobs. Should it
-        # fail for a reason a job's retries outlast (Redis away for a moment), it is a job too.
+
+        def save(pipe: Pipeline) -> None:
+            self._save_to(pipe, record, work)
+
+        # The records go in the round trip that takes the first step's lock: should that fail,
+        # the turn fails with it, as nothing was scheduled. The first step (the submit) runs
+        # here and now, its successors as jobs. Should it fail for a reason a job's retries
+        # outlast (Redis away for a moment), it is a job too.
+        failed = False
         try:
-            await self.step(export_id, record.step)
-        except Exception:
+            async with self._claim(export_id, saving=save) as claim:
+                failed = not claim.mine  # a new export's lock is free: a job, should it not be
+                if claim.mine:
+                    try:
+                        await self._held(claim, record.step)
+                    except Exception:
+                        failed = True
+        except LockLost:
+            failed = True
+        if failed:
             log.warning("first export step failed here; queued", extra={"export": export_id})
             await self._scheduler.render_step(export_id, step=record.step)
 
@@ -194,28 +221,39 @@ class RenderJobs:
     async def step(self, export_id: str, number: int) -> None:
         """Run step `number` of the export. A job from before steps were numbered carries 0,
         as does the record it advances, so it runs."""
-        lock = self._keys.render_lock(export_id)
-
-        def reads(pipe: Pipeline) -> None:  # with the lock, in its round trip
-            pipe.get(self._keys.render(export_id))
-            pipe.lrange(self._keys.render_durations(), 0, DURATIONS_KEPT - 1)
-
-        async with exclusive_reading(self._redis, lock, self._timing.lock_s, reads) as claim:
+        async with self._claim(export_id) as claim:
             if not claim.mine:  # the same step still runs elsewhere: it is looked at again later
                 await self._scheduler.render_step(
                     export_id, step=number, delay_s=self._timing.poll_min_s, recheck=True
                 )
                 return
-            raw, recent = claim.read
-            record = record_from(raw)
-            if record is None or record.finished:
-                return
-            if number < record.step:
-                return  # this step ran already; its successor is scheduled
-            record.step = number  # ahead of the record when its predecessor died before saving
-            await self._run(record, typical_duration([float(as_str(v)) for v in recent]))
+            await self._held(claim, number)
 
-    async def _run(self, record: ExportRecord, typical_s: float | None) -> None:
+    def _claim(
+        self, export_id: str, *, saving: Callable[[Pipeline], None] | None = None
+    ) -> AbstractAsyncContextManager[Claim]:
+        """The export's lock, with its record and the recent renders' durations read in the
+        same round trip (after `saving`'s writes, if any)."""
+
+        def reads(pipe: Pipeline) -> None:
+            pipe.get(self._keys.render(export_id))
+            pipe.lrange(self._keys.render_durations(), 0, DURATIONS_KEPT - 1)
+
+        lock = self._keys.render_lock(export_id)
+        return exclusive_reading(self._redis, lock, self._timing.lock_s, reads, writes=saving)
+
+    async def _held(self, claim: Claim, number: int) -> None:
+        """Step `number`, under the lock `claim` holds."""
+        raw, recent = claim.read
+        record = record_from(raw)
+        if record is None or record.finished:
+            return
+        if number < record.step:
+            return  # this step ran already; its successor is scheduled
+        record.step = number  # ahead of the record when its predecessor died before saving
+        await self._run(record, typical_duration([float(as_str(v)) for v in recent]), claim)
+
+    async def _run(self, record: ExportRecord, typical_s: float | None, claim: Claim) -> None:
         """Advance the export; `typical_s` is the recent renders' usual duration, kept on the
         record when it is submitted."""
         start = await self._queue.export_step(
@@ -223,7 +261,7 @@ class RenderJobs:
         )
         if start.work_json is None:
             record.finished = True
-            await self._save(record)
+            await self._save(record, releasing=claim)
             return
         work = Work.from_json(start.work_json)
 
@@ -238,25 +276,30 @@ class RenderJobs:
         try:
             async with repeating(self._timing.lease_s / 3, keep_lease):
                 with remembering_sessions():
-                    await self._advance(work, record, start.cancelled, typical_s)
+                    await self._advance(work, record, start.cancelled, typical_s, claim)
         except ClipbridgeError as exc:
-            await self._fail(work, record, exc)
+            await self._fail(work, record, exc, claim)
 
     async def _owner(self, record: ExportRecord) -> str:
         """The turn to hand the chat back to: the one that adopted the export, else its own."""
         return await self._queue.export_owner(record.chat_key, record.export_id) or record.token
 
     async def _advance(
-        self, work: Work, record: ExportRecord, cancelled: bool, typical_s: float | None
+        self,
+        work: Work,
+        record: ExportRecord,
+        cancelled: bool,
+        typical_s: float | None,
+        claim: Claim,
     ) -> None:
         if record.delivered:  # a crash came after the send: only the bookkeeping is left
-            return await self._finish(work, record, "delivered")
+            return await self._finish(work, record, "delivered", claim)
         waited = False
         while True:
             if cancelled:
                 await self._cancel_backend(work, record)
                 await self._notifier.progress(work, Stage.CANCELLED)
-                return await self._finish(work, record, "cancelled")
+                return await self._finish(work, record, "cancelled", claim)
             if time.time() - record.created_at > self._timing.deadline_s:
                 await self._cancel_backend(work, record)
                 raise RenderTimedOut("the render passed its deadline")
@@ -268,12 +311,12 @@ class RenderJobs:
                 )
             except BackendUnavailable:
                 log.warning("render step failed, will retry", extra={"export": record.export_id})
-                return await self._again(record)
+                return await self._again(record, claim)
             if status.phase not in ("pending", "processing"):
                 break
             delay = await self._rendering(work, record, status.progress)
             if waited or delay >= self._timing.poll_min_s:
-                return await self._next(record, delay, work)
+                return await self._next(record, claim, delay, work)
             # The render ends sooner than a step is ever scheduled (the estimate put the look
             # just after its end): this step waits for it, once, rather than leave a job to
             # look (a job costs nine round trips to Redis; the wait holds an export slot for
@@ -286,7 +329,7 @@ class RenderJobs:
                 raise RenderFailed(status.error or "the render failed")
             record.attempt += 1  # documented: a failed render is retried once with a new id
             record.render_id, record.submitted, record.polls = new_render_id(), False, 0
-            return await self._next(record)
+            return await self._next(record, claim)
 
         # How long the render took is kept with the record that says the video went out, in
         # one round trip: counted once, also when the delivery is tried again.
@@ -300,7 +343,7 @@ class RenderJobs:
             work, record.export_id, record.render_id, status.output_url, record.draft, sent
         )
         self._metrics.render_seconds.observe(time.time() - record.created_at)
-        await self._finish(work, record, "delivered")
+        await self._finish(work, record, "delivered", claim)
 
     async def _submit(
         self, work: Work, record: ExportRecord, typical_s: float | None
@@ -352,9 +395,9 @@ class RenderJobs:
     async def _poll(self, work: Work, record: ExportRecord) -> RenderStatus:
         return await self._backend.render_status(work.chat_key, work.language, record.render_id)
 
-    async def _again(self, record: ExportRecord) -> None:
+    async def _again(self, record: ExportRecord, claim: Claim) -> None:
         """Poll again, on the back-off schedule."""
-        await self._next(record, self._delay(record, None))
+        await self._next(record, claim, self._delay(record, None))
 
     def _delay(self, record: ExportRecord, left: float | None) -> float:
         """When to look next (counted as a poll): just after the render's soonest end when there
@@ -365,14 +408,14 @@ class RenderJobs:
         return delay
 
     async def _next(
-        self, record: ExportRecord, delay_s: float = 0.0, work: Work | None = None
+        self, record: ExportRecord, claim: Claim, delay_s: float = 0.0, work: Work | None = None
     ) -> None:
-        """Schedule the next step, then save its number (and `work`'s record with it): a job
-        that exists before its number is saved waits for this step's lock, and a number saved
-        without its job would strand it."""
+        """Schedule the next step, then save its number (and `work`'s record with it), and
+        release the lock: a job that exists before its number is saved waits for this step's
+        lock, and a number saved without its job would strand it."""
         record.step += 1
         await self._scheduler.render_step(record.export_id, step=record.step, delay_s=delay_s)
-        await self._save(record, work)
+        await self._save(record, work, releasing=claim)
 
     async def _cancel_backend(self, work: Work, record: ExportRecord) -> None:
         if not record.submitted:
@@ -383,35 +426,52 @@ class RenderJobs:
         except BackendError:
             log.info("render cancel not accepted", extra={"export": record.export_id})
 
-    async def _fail(self, work: Work, record: ExportRecord, error: ClipbridgeError) -> None:
+    async def _fail(
+        self, work: Work, record: ExportRecord, error: ClipbridgeError, claim: Claim
+    ) -> None:
         await self._reporter.report(work, error)
-        await self._finish(work, record, error.code)
+        await self._finish(work, record, error.code, claim)
 
-    async def _finish(self, work: Work, record: ExportRecord, outcome: str) -> None:
+    async def _finish(self, work: Work, record: ExportRecord, outcome: str, claim: Claim) -> None:
         """The item is over (delivered, failed or cancelled): hand the chat back to its turn."""
         self._metrics.jobs.labels("export", outcome).inc()
         if outcome != "delivered":  # failed or cancelled work never counts against a quota
             await self._fair_use.limiter.give_back(record.counted)
         record.finished = True
         work.phase = Phase.DELIVERED
-        last = work.item + 1 >= work.items
-        if last:  # nothing after this item: the message is over, here
-            work.advance()
-        await self._save(record, work, attempts_afresh=True)
-        if not last:
+        if work.item + 1 < work.items:  # more items: the turn goes on with the next
+            await self._save(record, work, attempts_afresh=True, releasing=claim)
             owner = await self._owner(record)
             await self._scheduler.start_turn(record.chat_key, owner, part=record.polls + 1)
             return
-        # What the chat's turn would do next, without a job for it: close the message and
-        # take the next one (a turn job runs that), or release the chat. A death before this
-        # leaves the lease to lapse, and the janitor's turn finds the message finished.
-        await self._notifier.close(work)
+        # Nothing after this item: the message is over, here. What the chat's turn would do
+        # next, without a job for it: close the message and take the next one (a turn job
+        # runs that), or release the chat. A death before the hand-back leaves the lease to
+        # lapse; the step's retry, or the janitor's turn, finds the message finished.
+        work.advance()
+        await self._notifier.close(work)  # before the save, which keeps that it is closed
         self._metrics.jobs.labels(work.intent.value, "done").inc()
-        after = await self._queue.next(
-            record.chat_key, record.token, record.message_id, export_id=record.export_id
-        )
+        after = await self._hand_back(work, record, claim)
         if after.kind in ("next", "resume"):
             await self._scheduler.start_turn(record.chat_key, after.token, part=record.polls + 1)
+
+    async def _hand_back(self, work: Work, record: ExportRecord, claim: Claim) -> Next:
+        """Save the finished export and its message, then close the message in the chat's
+        queue and take the next one or release the chat, then release the step's lock: one
+        round trip on one server; on a cluster, whose nodes do not keep a pipeline's order,
+        one after another."""
+        if not self._queue.one_server:
+            await self._save(record, work, attempts_afresh=True)
+            return await self._queue.next(
+                record.chat_key, record.token, record.message_id, export_id=record.export_id
+            )
+        batch = Batch(self._redis)
+        self._save_to(batch.pipe, record, work, attempts_afresh=True)
+        self._queue.next_in(
+            batch, record.chat_key, record.token, record.message_id, export_id=record.export_id
+        )
+        *_, taken = await claim.release_with(batch)
+        return self._queue.taken(taken)
 
     async def _load(self, export_id: str) -> ExportRecord | None:
         return record_from(await self._redis.get(self._keys.render(export_id)))
@@ -423,19 +483,34 @@ class RenderJobs:
         *,
         attempts_afresh: bool = False,
         took_s: float | None = None,
+        releasing: Claim | None = None,
     ) -> None:
-        """Save the export's record, and the message's with it in the same round trip (its
+        """`_save_to`, in a round trip of its own; `releasing`: the step's last write, with the
+        step's lock released after it."""
+        batch = Batch(self._redis)
+        self._save_to(batch.pipe, record, work, attempts_afresh=attempts_afresh, took_s=took_s)
+        if releasing is not None:
+            await releasing.release_with(batch)
+        else:
+            await batch.execute()
+
+    def _save_to(
+        self,
+        pipe: Pipeline,
+        record: ExportRecord,
+        work: Work | None = None,
+        *,
+        attempts_afresh: bool = False,
+        took_s: float | None = None,
+    ) -> None:
+        """Save the export's record, and the message's with it in the same pipeline (its
         attempts started afresh, once its export is over); `took_s`: and how long the render
         took, for the next renders' estimates."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.set(
-                self._keys.render(record.export_id), json.dumps(asdict(record)), ex=RENDER_TTL_S
-            )
-            if work is not None:
-                self._queue.save_to(pipe, work.chat_key, work.message_id, work.to_json())
-                if attempts_afresh:
-                    self._queue.forget_attempts_to(pipe, work.chat_key, work.message_id)
-            if took_s is not None:
-                pipe.lpush(self._keys.render_durations(), f"{took_s:.2f}")
-                pipe.ltrim(self._keys.render_durations(), 0, DURATIONS_KEPT - 1)
-            await pipe.execute()
+        pipe.set(self._keys.render(record.export_id), json.dumps(asdict(record)), ex=RENDER_TTL_S)
+        if work is not None:
+            self._queue.save_to(pipe, work.chat_key, work.message_id, work.to_json())
+            if attempts_afresh:
+                self._queue.forget_attempts_to(pipe, work.chat_key, work.message_id)
+        if took_s is not None:
+            pipe.lpush(self._keys.render_durations(), f"{took_s:.2f}")
+            pipe.ltrim(self._keys.render_durations(), 0, DURATIONS_KEPT - 1)

@@ -4,12 +4,12 @@ chat's queue and lease, locks, counters, chat settings and albums."""
 from __future__ import annotations
 
 from core.store.albums import Albums
-from core.store.chat_queue import ChatQueue
+from core.store.chat_queue import ChatQueue, Next
 from core.store.chat_settings import ACCESS_LEVELS, ACK_STYLES, ChatSettings
-from core.store.connection import REDIS_ERRORS, as_str, fields, read_hash
+from core.store.connection import REDIS_ERRORS, Batch, as_str, fields, read_hash
 from core.store.counters import Decision, Limit, Limiter
 from core.store.keys import IDENTITY_TTL_S, RENDER_TTL_S, SEEN_TTL_S, SESSION_TTL_S, Keys
-from core.store.locks import exclusive, exclusive_reading
+from core.store.locks import Claim, LockLost, exclusive, exclusive_reading
 from core.store.urls import (
     FORMS,
     PasswordNotEncoded,
@@ -31,12 +31,16 @@ __all__ = [
     "SEEN_TTL_S",
     "SESSION_TTL_S",
     "Albums",
+    "Batch",
     "ChatQueue",
     "ChatSettings",
+    "Claim",
     "Decision",
     "Keys",
     "Limit",
     "Limiter",
+    "LockLost",
+    "Next",
     "PasswordNotEncoded",
     "RedisUrlError",
     "as_str",

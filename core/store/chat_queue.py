@@ -28,7 +28,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from core.store.chat_settings import user_language_field
-from core.store.connection import as_str
+from core.store.connection import Batch, as_str
 from core.store.keys import CANCEL_TTL_S, INBOX_TTL_S, MESSAGE_TTL_S, RENDER_TTL_S, SEEN_TTL_S, Keys
 
 _PUSH = """
@@ -251,17 +251,47 @@ class ChatQueue:
         """Finish `finished`, then resume the current message, take the next, or go idle.
         `export_id`: an export hands the chat back, to the turn that adopted it if one did,
         else to `token`."""
+        keys, args = self._next_call(chat_key, token, finished, export_id)
+        taken = self.taken(await self._next(keys=keys, args=args))
+        if taken.kind == "idle" and not self._one_server:
+            await self._redis.srem(self._keys.active_chats(), chat_key)
+        return taken
+
+    @property
+    def one_server(self) -> bool:
+        """Not a cluster: every key is on the one server, and a pipeline keeps its order."""
+        return self._one_server
+
+    def next_in(
+        self,
+        batch: Batch,
+        chat_key: str,
+        token: str,
+        finished: str | None = None,
+        *,
+        export_id: str = "",
+    ) -> None:
+        """`next`, as one more command of the caller's batch; `taken` reads its reply. On one
+        server only: on a cluster, a chat going idle takes a command of its own."""
+        if not self._one_server:
+            raise ValueError("next_in needs one server")
+        keys, args = self._next_call(chat_key, token, finished, export_id)
+        batch.script(self._next, keys, args)
+
+    def _next_call(
+        self, chat_key: str, token: str, finished: str | None, export_id: str
+    ) -> tuple[list[str], list[str | int | float]]:
         prefixes = [self._keys.message(chat_key, ""), self._keys.progress_ref(chat_key, "")]
         keys = self._keys
         active, member = self._active_set(chat_key)
-        result = await self._next(
-            keys=[
+        return (
+            [
                 *self._chat_keys(chat_key),
                 keys.chat_settings(chat_key),
                 keys.attempts(chat_key),
                 *active,
             ],
-            args=[
+            [
                 token,
                 self._lease_ms,
                 finished or "",
@@ -272,10 +302,12 @@ class ChatQueue:
                 *member,
             ],
         )
+
+    @staticmethod
+    def taken(result: Any) -> Next:
+        """What `next`'s script answered."""
         *texts, attempts, holder = result
         kind, message_id, work_json, ref, language, aspect = (as_str(item) for item in texts)
-        if kind == "idle" and not self._one_server:
-            await self._redis.srem(self._keys.active_chats(), chat_key)
         return Next(
             kind,  # type: ignore[arg-type]
             message_id,

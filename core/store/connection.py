@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisClusterException, RedisError
+from redis.asyncio.client import Pipeline
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 from redis.typing import EncodableT, FieldT
 
 # What a Redis that is away for a moment raises; a cluster client's own errors (no node for a
@@ -28,3 +30,32 @@ async def read_hash(redis: Redis, key: str) -> dict[str, str]:
 def fields(mapping: Mapping[str, str | int | float]) -> Mapping[FieldT, EncodableT]:
     """A plain str mapping as the type ``hset(mapping=...)`` declares."""
     return cast(Mapping[FieldT, EncodableT], mapping)
+
+
+class Batch:
+    """Commands sent together (a pipeline, no transaction), scripts among them.
+
+    redis-py checks every script given to a pipeline with a SCRIPT EXISTS before each run, a
+    round trip more: here they go by their hash. A server that does not know one (new,
+    restarted, failed over) answers it NOSCRIPT and runs the others; that script alone is then
+    run again on its own, which loads it, after them.
+    """
+
+    def __init__(self, redis: Redis) -> None:
+        self.pipe: Pipeline = redis.pipeline(transaction=False)
+        self._scripts: dict[int, tuple[AsyncScript, list[Any], list[Any]]] = {}
+
+    def script(self, script: AsyncScript, keys: list[Any], args: list[Any]) -> None:
+        self._scripts[len(self.pipe)] = (script, keys, args)
+        self.pipe.evalsha(script.sha, len(keys), *keys, *args)
+
+    async def execute(self) -> list[Any]:
+        """Each command's reply, in order; the first error is raised, after every command ran."""
+        replies: list[Any] = await self.pipe.execute(raise_on_error=False)
+        for index, (script, keys, args) in self._scripts.items():
+            if isinstance(replies[index], NoScriptError):
+                replies[index] = await script(keys=keys, args=args)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
