@@ -80,6 +80,19 @@ redis.call('PUBLISH', KEYS[1], ARGV[2])
 return 1
 """
 
+# A heartbeat: the job's new state (its touched time) and its announcement, unless another
+# process changed its status meanwhile (an abort): then that status is answered, to be kept.
+_BEAT = """
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  local status = cjson.decode(stored)['status']
+  if status ~= ARGV[2] then return status end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('PUBLISH', KEYS[1], ARGV[2])
+return false
+"""
+
 _FINISH = """
 redis.call('LREM', KEYS[1], 1, KEYS[3])
 redis.call('ZREM', KEYS[2], KEYS[3])
@@ -116,8 +129,9 @@ return {}
 class JobQueue(RedisQueue):
     """saq's Redis queue, with fewer round trips and an abort fit for a Redis Cluster.
 
-    A job's start (its status set to active) and its end (taken off the active list, stored
-    with its result) each write and announce in one script, where saq takes two round trips.
+    A job's start (its status set to active), its heartbeat and its end (taken off the active
+    list, stored with its result) each write and announce in one script, where saq takes two
+    round trips, or three for a heartbeat.
     saq publishes an aborted job's status inside the abort's transaction, and a cluster client
     refuses PUBLISH there: the status goes out right after the transaction instead; whoever
     listens reads the job then."""
@@ -125,6 +139,7 @@ class JobQueue(RedisQueue):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._set_and_notify = self.redis.register_script(_SET_AND_NOTIFY)
+        self._beat = self.redis.register_script(_BEAT)
         self._finish_script = self.redis.register_script(_FINISH)
         self._schedule_ms = self.redis.register_script(_SCHEDULE)
 
@@ -137,9 +152,12 @@ class JobQueue(RedisQueue):
 
     async def _update(self, job: Job, status: Status | None = None, **kwargs: Any) -> None:
         if not status:  # a heartbeat: keep a status another process set (an abort)
-            await super()._update(job, status, **kwargs)
-            return
-        job.status = status
+            kept = await self._beat(keys=[job.id], args=[self.serialize(job), job.status])
+            if kept is None:
+                return
+            job.status = Status(as_str(kept))
+        else:
+            job.status = status
         await self._set_and_notify(keys=[job.id], args=[self.serialize(job), job.status])
 
     async def _finish(
