@@ -16,6 +16,11 @@ Two loads:
 - burst: `--chats` chats each send a photo at the same moment, once per flood limit in
   `--max-rate`: Telegram's 30 messages a second, then a high one to show the adapter's own cost.
 
+A third row is the floor under the steady one: bench.telegram_bare makes the same calls (the
+long poll, the delivery's mark, the acknowledgement, four more round trips to Redis) with aiohttp
+and redis-py alone, at the same rate. Its CPU per update is what the libraries and the machine
+cost before any product code runs.
+
 Run as a module (``python -m bench.telegram``): run as a script, this file would shadow the
 ``telegram`` package. The last line printed is one JSON object.
 """
@@ -154,6 +159,38 @@ async def steady(
         return figures(fake, sent, cpu_s(adapter.pid) - before)
 
 
+async def bare(rate: float, seconds: float, redis_url: str) -> dict[str, float]:
+    """`steady`, answered by bench.telegram_bare: the same calls, no product code."""
+    async with FakeTelegram() as fake:
+        client = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.telegram_bare",
+            f"{fake.base_url}/bot{fake.token}",
+            redis_url,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        try:
+            assert client.stdout is not None
+            assert (await client.stdout.readline()).strip() == b"ready"
+            photo = make_sample_photo(Path("var/bench/tg.jpg"), size=(640, 480)).read_bytes()
+            count = int(rate * seconds)
+            updates = photos(fake, photo, count)
+            before = cpu_s(client.pid)
+            sent: dict[int, int] = {}
+            started = time.monotonic()
+            for n, update in enumerate(updates):
+                if (wait := started + n / rate - time.monotonic()) > 0:
+                    await asyncio.sleep(wait)
+                sent |= deliver(fake, [update])
+            await fake.wait_for(lambda f: len(acknowledged(f)) >= count, within_s=120)
+            await asyncio.sleep(1)
+            return figures(fake, sent, cpu_s(client.pid) - before)
+        finally:
+            client.terminate()
+            await client.wait()
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--chats", type=int, default=500, help="chats in the burst")
@@ -176,6 +213,7 @@ async def main() -> None:
         rows[f"steady {rate:g}/s {seconds:g} s, limit {args.steady_limit:g}"] = await steady(
             rate, seconds, redis_url, backend, args.steady_limit
         )
+        rows[f"bare libraries, {rate:g}/s {seconds:g} s"] = await bare(rate, seconds, redis_url)
         for limit in (float(r) for r in args.max_rate.split(",")):
             rows[f"burst of {args.chats}, limit {limit:g}/s"] = await burst(
                 args.chats, limit, redis_url, backend
@@ -188,7 +226,7 @@ async def main() -> None:
             f"{name:>30} {row['acknowledged']:7.0f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
             f"{row['max_ms']:8.1f} {row['cpu_ms_per_update']:7.2f}"
         )
-    keys = ["steady", *(f"burst_limit_{r}" for r in args.max_rate.split(","))]
+    keys = ["steady", "bare", *(f"burst_limit_{r}" for r in args.max_rate.split(","))]
     out: dict[str, float] = {}
     for key, row in zip(keys, rows.values(), strict=True):
         out |= {f"{key}_{name}": round(value, 2) for name, value in row.items()}
