@@ -18,11 +18,12 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from telegram import ForceReply, ReplyParameters
+from telegram import ForceReply
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from bots.ordering import PerKeyOrder
+from bots.telegram import json_calls
 from bots.telegram.parse import (
     JSON,
     PLATFORM,
@@ -255,13 +256,15 @@ class TelegramIngress:
                 await react(self._bot, chat_id, request, RECEIVED)
                 return f"{REACTION_REF}{request}"
             language = chosen or language
-        ack = await self._bot.send_message(
-            chat_id,
-            text("stage.received", language),
-            message_thread_id=int(inbound.chat.thread_id) if inbound.chat.thread_id else None,
-            reply_parameters=ReplyParameters(request, allow_sending_without_reply=True),
-        )
-        return str(ack.message_id)
+        params: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": text("stage.received", language),
+            "reply_parameters": {"message_id": request, "allow_sending_without_reply": True},
+        }
+        if inbound.chat.thread_id:
+            params["message_thread_id"] = int(inbound.chat.thread_id)
+        sent = await json_calls.call(self._bot, "sendMessage", params)  # only its id is read
+        return str(sent["message_id"])
 
     async def _withdraw(self, message: JSON, ack: str | None) -> None:
         if ack is None:

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
+from bots.telegram.json_calls import call
 from bots.telegram.parse import JSON, readable
 
 log = logging.getLogger(__name__)
@@ -44,8 +43,7 @@ def next_offset(updates: Sequence[JSON], taken: Sequence[bool]) -> tuple[int, bo
 async def get_updates(bot: Bot, read_timeout: float, **params: Any) -> list[JSON]:
     """getUpdates with `params`, its answer as JSON; PTB's request turns Telegram's refusals
     into its errors (a revoked token is InvalidToken)."""
-    query = urlencode({k: json.dumps(v) if isinstance(v, list) else v for k, v in params.items()})
-    found = await bot.request.post(f"{bot.base_url}/getUpdates?{query}", read_timeout=read_timeout)
+    found = await call(bot, "getUpdates", params, read_timeout, limited=False)
     if not isinstance(found, list):
         raise TypeError("getUpdates did not answer a list")
     return [u for u in found if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
