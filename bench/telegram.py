@@ -145,18 +145,26 @@ async def steady(
 ) -> dict[str, float]:
     """Open loop: each update arrives on time, whatever became of the ones before."""
     async with ingress(limit, redis_url, backend) as (fake, adapter, photo):
-        count = int(rate * seconds)
-        updates = photos(fake, photo, count)
-        before = cpu_s(adapter.pid)
-        sent: dict[int, int] = {}
-        started = time.monotonic()
-        for n, update in enumerate(updates):
-            if (wait := started + n / rate - time.monotonic()) > 0:
-                await asyncio.sleep(wait)
-            sent |= deliver(fake, [update])
-        await fake.wait_for(lambda f: len(acknowledged(f)) >= count + 1, within_s=120)
-        await asyncio.sleep(1)
-        return figures(fake, sent, cpu_s(adapter.pid) - before)
+        return await at_rate(fake, adapter.pid, photo, rate, seconds, acked_before=1)
+
+
+async def at_rate(
+    fake: FakeTelegram, pid: int, photo: bytes, rate: float, seconds: float, acked_before: int
+) -> dict[str, float]:
+    """Hand `rate` photos a second over for `seconds` to the process `pid` (which has sent
+    `acked_before` acknowledgements already), each on time; its figures."""
+    count = int(rate * seconds)
+    updates = photos(fake, photo, count)
+    before = cpu_s(pid)
+    sent: dict[int, int] = {}
+    started = time.monotonic()
+    for n, update in enumerate(updates):
+        if (wait := started + n / rate - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        sent |= deliver(fake, [update])
+    await fake.wait_for(lambda f: len(acknowledged(f)) >= count + acked_before, within_s=120)
+    await asyncio.sleep(1)
+    return figures(fake, sent, cpu_s(pid) - before)
 
 
 async def bare(rate: float, seconds: float, redis_url: str) -> dict[str, float]:
@@ -174,18 +182,7 @@ async def bare(rate: float, seconds: float, redis_url: str) -> dict[str, float]:
             assert client.stdout is not None
             assert (await client.stdout.readline()).strip() == b"ready"
             photo = make_sample_photo(Path("var/bench/tg.jpg"), size=(640, 480)).read_bytes()
-            count = int(rate * seconds)
-            updates = photos(fake, photo, count)
-            before = cpu_s(client.pid)
-            sent: dict[int, int] = {}
-            started = time.monotonic()
-            for n, update in enumerate(updates):
-                if (wait := started + n / rate - time.monotonic()) > 0:
-                    await asyncio.sleep(wait)
-                sent |= deliver(fake, [update])
-            await fake.wait_for(lambda f: len(acknowledged(f)) >= count, within_s=120)
-            await asyncio.sleep(1)
-            return figures(fake, sent, cpu_s(client.pid) - before)
+            return await at_rate(fake, client.pid, photo, rate, seconds, acked_before=0)
         finally:
             client.terminate()
             await client.wait()
