@@ -110,7 +110,7 @@ async def exclusive_reading(
         release = cast(AsyncScript, lock.lua_release)  # registered by the lock
         if isinstance(redis, RedisCluster):
             results = await last.execute()
-            with suppress(LockError):
+            with suppress(LockError, *REDIS_ERRORS):  # the writes are done; it ends by its TTL
                 await lock.release()
         else:
             last.script(release, [key], [token])
