@@ -319,7 +319,7 @@ class RenderJobs:
                 return await self._next(record, claim, delay, work)
             # The render ends sooner than a step is ever scheduled (the estimate put the look
             # just after its end): this step waits for it, once, rather than leave a job to
-            # look (a job costs nine round trips to Redis; the wait holds an export slot for
+            # look (a job costs eight round trips to Redis; the wait holds an export slot for
             # less than `poll_min_s`). Its lock and the chat's lease are kept meanwhile.
             waited = True
             await asyncio.sleep(delay)

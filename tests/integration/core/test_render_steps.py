@@ -19,7 +19,7 @@ async def test_a_render_seen_just_before_its_end_is_delivered_by_the_step_that_s
 ) -> None:
     """A look that finds the render a moment from its end (less than the shortest delay a
     step is scheduled with) waits for it in the same step, rather than leave a job for one
-    more look: the video comes as soon, with a step fewer (each costs Redis nine round trips)."""
+    more look: the video comes as soon, with a step fewer (each costs Redis eight round trips)."""
     with fake_backend("--render-s", "3", "--think-s", "0") as backend:
         settings = settings_for(
             redis_url, key_prefix, backend, tmp_path / "work",
