@@ -16,10 +16,10 @@ Two loads:
 - burst: `--chats` chats each send a photo at the same moment, once per flood limit in
   `--max-rate`: Telegram's 30 messages a second, then a high one to show the adapter's own cost.
 
-A third row is the floor under the steady one: bench.telegram_bare makes the same calls (the
+Two more rows are the floor under the steady one: bench.telegram_bare makes the same calls (the
 long poll, the delivery's mark, the acknowledgement, four more round trips to Redis) with aiohttp
-and redis-py alone, at the same rate. Its CPU per update is what the libraries and the machine
-cost before any product code runs.
+and redis-py alone, at the same rate; then only those up to the acknowledgement. Their CPU per
+update is what the libraries and the machine cost before any product code runs.
 
 Run as a module (``python -m bench.telegram``): run as a script, this file would shadow the
 ``telegram`` package. The last line printed is one JSON object.
@@ -41,6 +41,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from bench.core import fake_backend, forget, percentile
+from bench.telegram_bare import RECORDING_ROUND_TRIPS
 from bots.redis_server import redis_url_for
 from bots.sample import make_sample_photo
 from tests.fakes.telegram import FakeTelegram
@@ -167,8 +168,9 @@ async def at_rate(
     return figures(fake, sent, cpu_s(pid) - before)
 
 
-async def bare(rate: float, seconds: float, redis_url: str) -> dict[str, float]:
-    """`steady`, answered by bench.telegram_bare: the same calls, no product code."""
+async def bare(rate: float, seconds: float, redis_url: str, after: int) -> dict[str, float]:
+    """`steady`, answered by bench.telegram_bare: the same calls, no product code, with `after`
+    round trips to Redis after the acknowledgement."""
     async with FakeTelegram() as fake:
         client = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -176,6 +178,7 @@ async def bare(rate: float, seconds: float, redis_url: str) -> dict[str, float]:
             "bench.telegram_bare",
             f"{fake.base_url}/bot{fake.token}",
             redis_url,
+            str(after),
             stdout=asyncio.subprocess.PIPE,
         )
         try:
@@ -210,7 +213,10 @@ async def main() -> None:
         rows[f"steady {rate:g}/s {seconds:g} s, limit {args.steady_limit:g}"] = await steady(
             rate, seconds, redis_url, backend, args.steady_limit
         )
-        rows[f"bare libraries, {rate:g}/s {seconds:g} s"] = await bare(rate, seconds, redis_url)
+        rows[f"bare libraries, {rate:g}/s {seconds:g} s"] = await bare(
+            rate, seconds, redis_url, RECORDING_ROUND_TRIPS
+        )
+        rows["bare, to the acknowledgement"] = await bare(rate, seconds, redis_url, 0)
         for limit in (float(r) for r in args.max_rate.split(",")):
             rows[f"burst of {args.chats}, limit {limit:g}/s"] = await burst(
                 args.chats, limit, redis_url, backend
@@ -223,7 +229,12 @@ async def main() -> None:
             f"{name:>30} {row['acknowledged']:7.0f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
             f"{row['max_ms']:8.1f} {row['cpu_ms_per_update']:7.2f}"
         )
-    keys = ["steady", "bare", *(f"burst_limit_{r}" for r in args.max_rate.split(","))]
+    keys = [
+        "steady",
+        "bare",
+        "bare_to_ack",
+        *(f"burst_limit_{r}" for r in args.max_rate.split(",")),
+    ]
     out: dict[str, float] = {}
     for key, row in zip(keys, rows.values(), strict=True):
         out |= {f"{key}_{name}": round(value, 2) for name, value in row.items()}

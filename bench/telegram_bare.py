@@ -1,12 +1,13 @@
 """The floor under bench.telegram: the same calls as the Telegram ingress, with no product code.
 
-    python -m bench.telegram_bare <Bot API base URL with the bot's path> <redis url>
+    python -m bench.telegram_bare <Bot API base URL with the bot's path> <redis url> [<after>]
 
 Long-polls getUpdates with aiohttp (the ingress's HTTP client) and, for every update, makes the
 round trips the ingress makes: one to Redis before the acknowledgement (the delivery's mark),
-the acknowledgement itself (sendMessage), then four to Redis (what recording a photo takes).
-Prints ``ready`` once it polls. What this process's CPU costs per update is what the libraries
-and this machine cost, whatever the product does.
+the acknowledgement itself (sendMessage), then `after` to Redis (4 by default: what recording a
+photo takes; 0: the path to the acknowledgement alone). Prints ``ready`` once it polls. What
+this process's CPU costs per update is what the libraries and this machine cost, whatever the
+product does.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ RECORDING_ROUND_TRIPS = 4
 
 async def main() -> None:
     base, redis_url = sys.argv[1], sys.argv[2]
+    after = int(sys.argv[3]) if len(sys.argv) > 3 else RECORDING_ROUND_TRIPS
     offset: int | None = None
     async with Redis.from_url(redis_url) as redis, aiohttp.ClientSession() as http:
         print("ready", flush=True)
@@ -40,7 +42,7 @@ async def main() -> None:
                 ack = {"chat_id": chat, "text": "⏳ Got it"}
                 async with http.post(f"{base}/sendMessage", json=ack) as answer:
                     json.dumps((await answer.json())["result"]["message_id"])
-                for _ in range(RECORDING_ROUND_TRIPS):
+                for _ in range(after):
                     await redis.get(key)
 
 
