@@ -73,6 +73,7 @@ from core.store import (
     Next,
     as_str,
     exclusive_reading,
+    one_server,
 )
 from core.texts import human_duration, text
 from core.work import Phase, Work
@@ -460,7 +461,7 @@ class RenderJobs:
         queue and take the next one or release the chat, then release the step's lock: one
         round trip on one server; on a cluster, whose nodes do not keep a pipeline's order,
         one after another."""
-        if not self._queue.one_server:
+        if not one_server(self._redis):
             await self._save(record, work, attempts_afresh=True)
             return await self._queue.next(
                 record.chat_key, record.token, record.message_id, export_id=record.export_id

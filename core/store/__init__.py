@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.store.albums import Albums
 from core.store.chat_queue import ChatQueue, Next
 from core.store.chat_settings import ACCESS_LEVELS, ACK_STYLES, ChatSettings
-from core.store.connection import REDIS_ERRORS, Batch, as_str, fields, read_hash
+from core.store.connection import REDIS_ERRORS, Batch, as_str, fields, one_server, read_hash
 from core.store.counters import Decision, Limit, Limiter
 from core.store.keys import IDENTITY_TTL_S, RENDER_TTL_S, SEEN_TTL_S, SESSION_TTL_S, Keys
 from core.store.locks import Claim, LockLost, exclusive, exclusive_reading
@@ -50,6 +50,7 @@ __all__ = [
     "exclusive",
     "exclusive_reading",
     "fields",
+    "one_server",
     "read_hash",
     "redis_client",
     "unencoded_in_password",

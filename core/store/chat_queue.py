@@ -24,11 +24,10 @@ from typing import Any, Literal
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from core.store.chat_settings import user_language_field
-from core.store.connection import Batch, as_str
+from core.store.connection import Batch, as_str, one_server
 from core.store.keys import CANCEL_TTL_S, INBOX_TTL_S, MESSAGE_TTL_S, RENDER_TTL_S, SEEN_TTL_S, Keys
 
 _PUSH = """
@@ -169,7 +168,7 @@ class ChatQueue:
         self._redis = redis
         self._keys = keys
         self._lease_ms = lease_s * 1000
-        self._one_server = not isinstance(redis, RedisCluster)
+        self._one_server = one_server(redis)
         self._push = redis.register_script(_PUSH)
         self._next = redis.register_script(_NEXT)
         self._extend = redis.register_script(_EXTEND)
@@ -256,11 +255,6 @@ class ChatQueue:
         if taken.kind == "idle" and not self._one_server:
             await self._redis.srem(self._keys.active_chats(), chat_key)
         return taken
-
-    @property
-    def one_server(self) -> bool:
-        """Not a cluster: every key is on the one server, and a pipeline keeps its order."""
-        return self._one_server
 
     def next_in(
         self,

@@ -20,12 +20,11 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 from redis.exceptions import LockError, LockNotOwnedError
 
 from core.repeating import ClaimLost, renewed
-from core.store.connection import REDIS_ERRORS, Batch
+from core.store.connection import REDIS_ERRORS, Batch, one_server
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +107,7 @@ async def exclusive_reading(
         nonlocal releasing, released
         releasing = True
         release = cast(AsyncScript, lock.lua_release)  # registered by the lock
-        if isinstance(redis, RedisCluster):
+        if not one_server(redis):
             results = await last.execute()
             with suppress(LockError, *REDIS_ERRORS):  # the writes are done; it ends by its TTL
                 await lock.release()
