@@ -13,7 +13,6 @@ product does.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 
 import aiohttp
@@ -41,7 +40,8 @@ async def main() -> None:
                 await redis.set(key, 1, nx=True, ex=60)
                 ack = {"chat_id": chat, "text": "⏳ Got it"}
                 async with http.post(f"{base}/sendMessage", json=ack) as answer:
-                    json.dumps((await answer.json())["result"]["message_id"])
+                    ack_id = (await answer.json())["result"]["message_id"]  # what the product reads
+                assert isinstance(ack_id, int)
                 for _ in range(after):
                     await redis.get(key)
 
